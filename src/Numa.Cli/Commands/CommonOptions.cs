@@ -1,0 +1,68 @@
+// Options every subcommand understands, and how they become a NumaPlatform.
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Numa.Topology;
+
+namespace Numa.Cli.Commands;
+
+internal static class CommonOptions
+{
+    internal static readonly Option<string?> Cpuset = new("--cpuset")
+    {
+        Description = "Use only these CPUs (list format, e.g. 0-3,8); must be inside the allowed CPUs.",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> Overprovisioned = new("--overprovisioned")
+    {
+        Description = "Share the machine: no thread pinning and no memory binding.",
+        Recursive = true,
+    };
+
+    internal static readonly Option<string?> SysfsRoot = new("--sysfs-root")
+    {
+        Description = "Read the topology from this sysfs tree instead of /sys (for fixtures and debugging).",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Print the runtime's log lines (topology, binding decisions) to stderr.",
+        Recursive = true,
+    };
+
+    internal static IEnumerable<Option> All => [Cpuset, Overprovisioned, SysfsRoot, Verbose];
+
+    internal static ILoggerFactory CreateLoggerFactory(ParseResult result, LogLevel quietLevel) =>
+        LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(result.GetValue(Verbose) ? LogLevel.Information : quietLevel)
+            .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+
+    /// <exception cref="FormatException">--cpuset is not a CPU list.</exception>
+    internal static NumaPlatform CreatePlatform(ParseResult result, ILogger logger)
+    {
+        string? cpuset = result.GetValue(Cpuset);
+        string? sysfs = result.GetValue(SysfsRoot);
+        return NumaPlatform.Create(new NumaPlatformOptions
+        {
+            Cpuset = cpuset is null ? null : CpuSet.Parse(cpuset),
+            Overprovisioned = result.GetValue(Overprovisioned),
+            Topology = sysfs is null ? new NumaTopologyOptions() : new NumaTopologyOptions { SysfsRoot = sysfs },
+        }, logger);
+    }
+
+    /// <summary>Runs <paramref name="body"/>, turning the errors a user can fix into one line and exit code 2.</summary>
+    internal static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is NumaConfigurationException or NumaTopologyException or FormatException or Native.NumaNativeException)
+        {
+            Console.Error.WriteLine($"numa: {e.Message}");
+            return 2;
+        }
+    }
+}
