@@ -28,12 +28,17 @@ internal static class SysfsTopologyReader
         if (nodeIds.Length == 0) throw new NumaTopologyException(nodeDir, "no node is online.");
         int[]? memsAllowed = ReadMemsAllowed(options.ProcRoot);
 
+        foreach (int id in nodeIds)
+        {
+            string dir = NodePath(nodeDir, id);
+            if (!Directory.Exists(dir)) throw new NumaTopologyException(dir, $"node {id} is listed online but has no directory.");
+        }
+
         var nodes = new List<NumaNode>(nodeIds.Length);
         var cpuToNode = new Dictionary<int, int>();
         foreach (int id in nodeIds)
         {
-            string dir = Path.Combine(nodeDir, "node" + id.ToString(CultureInfo.InvariantCulture));
-            if (!Directory.Exists(dir)) throw new NumaTopologyException(dir, $"node {id} is listed online but has no directory.");
+            string dir = NodePath(nodeDir, id);
             CpuSet all = ParseCpuList(Path.Combine(dir, "cpulist"));
             foreach (int cpu in all)
             {
@@ -64,6 +69,8 @@ internal static class SysfsTopologyReader
         var cpus = allowed.Select(c => ReadCpu(cpuDir, c, cpuToNode[c])).ToList();
         return new NumaTopology(TopologySource.Sysfs, nodes, allowed, cpus, warnings);
     }
+
+    private static string NodePath(string nodeDir, int id) => Path.Combine(nodeDir, "node" + id.ToString(CultureInfo.InvariantCulture));
 
     private static NumaTopology SingleNode(NumaTopologyOptions options, CpuSet allowed, string cpuDir, List<string> warnings)
     {

@@ -1,0 +1,183 @@
+// Placement, policy and pinning on a kernel with several NUMA nodes (the emulated guest, eng/numa-vm.sh).
+// On a one-node machine these skip with the reason. Nothing here is timed: remote memory is not slower
+// under emulation.
+using Numa.Memory;
+using Numa.Native;
+using Numa.Scheduling;
+using Numa.Topology;
+
+namespace Numa.Tests.MultiNode;
+
+[Trait("Tier", "MultiNode")]
+public sealed class MultiNodeTests
+{
+    private const int Pages = 512; // 2 MiB with 4 KiB pages
+    private static NumaPlatform Platform => NumaPlatform.Current;
+    private static NumaTopology Topology => Platform.Topology;
+
+    private static void RequireMultiNode()
+    {
+        Assert.SkipUnless(Topology.IsMultiNode, $"needs two or more NUMA nodes with memory; this machine has {Topology.MemoryNodes.Count} (run the multi-node tier: eng/numa-vm.sh)");
+        Assert.SkipUnless(Platform.Binding == BindingState.Active, $"binding is {NumaPlatform.Format(Platform.Binding)}: {Platform.BindingReason}");
+    }
+
+    // A node with CPUs other than `node`, to touch memory from a thread that is *not* on the target node:
+    // then only the binding, not first touch, can put the pages there.
+    private static NumaNode OtherCpuNode(int node) =>
+        Topology.CpuNodes.FirstOrDefault(n => n.Id != node) ?? Topology.CpuNodes[0];
+
+    private static void OnNode(NumaNode node, Action action) =>
+        PinnedThread.Start($"test-on-node-{node.Id}", node.Cpus, action).Completion.GetAwaiter().GetResult();
+
+    [Fact]
+    public void The_guest_topology_matches_the_requested_layout()
+    {
+        string? nodes = Environment.GetEnvironmentVariable("NUMA_VM_NODES");
+        Assert.SkipWhen(nodes is null, "not inside eng/numa-vm.sh (NUMA_VM_NODES is unset)");
+        var memoryless = CpuSet.Parse(Environment.GetEnvironmentVariable("NUMA_VM_MEMORYLESS") ?? "");
+        var cpuless = CpuSet.Parse(Environment.GetEnvironmentVariable("NUMA_VM_CPULESS") ?? "");
+
+        Assert.Equal(int.Parse(nodes!, System.Globalization.CultureInfo.InvariantCulture), Topology.Nodes.Count);
+        foreach (var node in Topology.Nodes)
+        {
+            Assert.Equal(!memoryless.Contains(node.Id), node.HasMemory);
+            Assert.Equal(!cpuless.Contains(node.Id), node.HasCpus);
+            Assert.Equal(10, node.Distances[node.Id]);
+            Assert.All(Topology.Nodes.Where(o => o.Id != node.Id), o => Assert.Equal(21, node.Distances[o.Id]));
+        }
+    }
+
+    [Theory]
+    [InlineData(MemoryPolicy.Preferred)]
+    [InlineData(MemoryPolicy.Bind)]
+    public void Arena_pages_land_on_the_requested_node_even_when_touched_from_another_node(MemoryPolicy policy)
+    {
+        RequireMultiNode();
+        foreach (var node in Topology.MemoryNodes)
+        {
+            using var arena = Platform.Node(node.Id).CreateArena(policy);
+            var toucher = OtherCpuNode(node.Id);
+            PlacementSummary? summary = null;
+            OnNode(toucher, () => summary = PagePlacement.Summarize(arena.AllocateSpan<byte>(Pages * Environment.SystemPageSize, Environment.SystemPageSize)));
+
+            Assert.Equal(Pages, summary!.PagesOn(node.Id));
+            Assert.Equal(Pages, summary.TotalPages);
+        }
+    }
+
+    [Fact]
+    public void Without_binding_first_touch_decides_so_the_placement_test_can_tell_the_difference()
+    {
+        RequireMultiNode();
+        var touchers = Topology.CpuNodes.Where(n => n.CanHoldMemory).ToList();
+        Assert.SkipWhen(touchers.Count < 2, "needs two nodes that have both CPUs and memory");
+        foreach (var toucher in touchers)
+        {
+            using var arena = new NumaArena(Platform, new NumaArenaOptions { Policy = MemoryPolicy.Default });
+            PlacementSummary? summary = null;
+            OnNode(toucher, () => summary = PagePlacement.Summarize(arena.AllocateSpan<byte>(Pages * Environment.SystemPageSize, Environment.SystemPageSize)));
+
+            Assert.Equal(Pages, summary!.PagesOn(toucher.Id));
+        }
+    }
+
+    [Fact]
+    public void Interleave_spreads_pages_over_every_memory_node()
+    {
+        RequireMultiNode();
+        var nodes = Topology.MemoryNodes.Select(n => n.Id).ToArray();
+        using var arena = new NumaArena(Platform, new NumaArenaOptions { Policy = MemoryPolicy.Interleave, ChunkBytes = 64L * 1024 * 1024 });
+
+        // 4 MiB per node: enough for an even spread with 4 KiB pages and with 2 MiB transparent huge pages.
+        var summary = PagePlacement.Summarize(arena.AllocateSpan<byte>(nodes.Length * 1024 * Environment.SystemPageSize, Environment.SystemPageSize));
+
+        Assert.Equal(1.0, summary.FractionOn(nodes));
+        Assert.All(nodes, n => Assert.True(summary.PagesOn(n) >= summary.TotalPages / nodes.Length / 2, $"node {n} got {summary.PagesOn(n)} of {summary.TotalPages} pages: {summary}"));
+    }
+
+    [Fact]
+    public void Preferred_on_a_memoryless_node_falls_back_to_the_nearest_node_and_says_so()
+    {
+        RequireMultiNode();
+        var memoryless = Topology.Nodes.FirstOrDefault(n => !n.HasMemory);
+        Assert.SkipWhen(memoryless is null, "needs a memory-less node (eng/numa-vm.sh --memoryless N)");
+
+        using var arena = Platform.Node(memoryless!.Id).CreateArena(MemoryPolicy.Preferred);
+        var summary = PagePlacement.Summarize(arena.AllocateSpan<byte>(Pages * Environment.SystemPageSize, Environment.SystemPageSize));
+
+        Assert.Contains($"node {memoryless.Id} has no memory", arena.PlacementNote);
+        int fallback = Assert.Single(arena.ExpectedNodes);
+        Assert.Contains(fallback, Topology.NearestMemoryNodes(memoryless.Id));
+        Assert.Equal(Pages, summary.PagesOn(fallback));
+    }
+
+    [Fact]
+    public unsafe void Bind_on_a_memoryless_node_fails_with_a_clear_error_as_the_kernel_would()
+    {
+        RequireMultiNode();
+        var memoryless = Topology.Nodes.FirstOrDefault(n => !n.HasMemory);
+        Assert.SkipWhen(memoryless is null, "needs a memory-less node (eng/numa-vm.sh --memoryless N)");
+
+        var e = Assert.Throws<NumaConfigurationException>(() => Platform.Node(memoryless!.Id).CreateArena(MemoryPolicy.Bind));
+        Assert.Contains($"Cannot bind memory to node {memoryless!.Id}: it has no memory", e.Message);
+
+        // The kernel agrees: MPOL_BIND to a node without memory is EINVAL.
+        nuint length = (nuint)Environment.SystemPageSize;
+        void* p = NumaSyscalls.Map(length, -1, "test");
+        try
+        {
+            var kernel = Assert.Throws<NumaNativeException>(() => NumaSyscalls.MBind(p, length, (int)MemoryPolicy.Bind, [memoryless.Id], 0, "test"));
+            Assert.Equal(Errno.EINVAL, kernel.Errno);
+        }
+        finally
+        {
+            NumaSyscalls.Unmap(p, length);
+        }
+    }
+
+    [Fact]
+    public void Pinned_threads_run_on_their_node()
+    {
+        RequireMultiNode();
+        foreach (var node in Topology.CpuNodes)
+        {
+            var seen = new List<CpuLocation>();
+            OnNode(node, () =>
+            {
+                for (int i = 0; i < 50; i++)
+                {
+                    seen.Add(ThreadAffinity.GetCurrentCpu());
+                    Thread.Yield();
+                }
+            });
+
+            Assert.All(seen, where => Assert.Equal(node.Id, where.Node));
+            Assert.All(seen, where => Assert.Contains(where.Cpu, node.Cpus));
+        }
+    }
+
+    [Fact]
+    public async Task Scattered_workers_get_arenas_on_their_own_node()
+    {
+        RequireMultiNode();
+        int count = Topology.AllowedCpus.Count;
+        var results = new (int RanOn, PlacementSummary Summary, IReadOnlyList<int> Expected)[count];
+
+        await using (var group = await WorkerGroup.StartAsync(Platform, PinPolicy.Scatter, count, ctx =>
+        {
+            var span = ctx.Arena.AllocateSpan<byte>(64 * Environment.SystemPageSize, Environment.SystemPageSize);
+            results[ctx.Index] = (ThreadAffinity.GetCurrentCpu().Node, PagePlacement.Summarize(span), ctx.Arena.ExpectedNodes);
+        }))
+        {
+            await group.Completion;
+            Assert.True(group.Distribution.Count >= 2, "scatter should use every node with CPUs");
+            for (int i = 0; i < count; i++)
+            {
+                var placement = group.Placements[i];
+                Assert.Equal(placement.Node, results[i].RanOn);
+                Assert.Equal(1.0, results[i].Summary.FractionOn(results[i].Expected));
+                if (Topology.GetNode(placement.Node).HasMemory) Assert.Equal([placement.Node], results[i].Expected);
+            }
+        }
+    }
+}

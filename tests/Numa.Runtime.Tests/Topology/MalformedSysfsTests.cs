@@ -1,0 +1,75 @@
+// Bad sysfs content gives a NumaTopologyException that names the file, never a crash or a wrong topology.
+using Numa.Tests.Support;
+using Numa.Topology;
+
+namespace Numa.Tests.Topology;
+
+public sealed class MalformedSysfsTests
+{
+    private static (SysfsTree Tree, NumaTopologyOptions Options) TwoNodes()
+    {
+        var tree = new SysfsTree().Node(0, "0-1", 1024 * 1024).Node(1, "2-3", 1024 * 1024);
+        return (tree, tree.Build());
+    }
+
+    [Theory]
+    [InlineData("node0/cpulist", "0-x\n", "'x' is not a non-negative integer", "node0/cpulist")]
+    [InlineData("node0/cpulist", "3-1\n", "runs backwards", "node0/cpulist")]
+    [InlineData("node1/distance", "21\n", "has 1 distances but 2 nodes are online", "node1/distance")]
+    [InlineData("node1/distance", "21 ten\n", "'ten'", "node1/distance")]
+    [InlineData("node0/meminfo", "Node 0 MemFree: 12 kB\n", "no 'Node 0 MemTotal:' line", "node0/meminfo")]
+    [InlineData("node0/meminfo", "Node 0 MemTotal: lots kB\n", "cannot parse", "node0/meminfo")]
+    [InlineData("online", "0-1,9\n", "node 9 is listed online but has no directory", "node/node9")]
+    [InlineData("online", "zero\n", "not a non-negative integer", "node/online")]
+    [InlineData("node1/cpulist", "1-2\n", "CPU 1 is listed in node 0 and node 1", "node1/cpulist")]
+    public void Malformed_files_are_reported_with_their_path(string file, string content, string expected, string path)
+    {
+        var (tree, options) = TwoNodes();
+        using (tree)
+        {
+            tree.Overwrite(file, content);
+
+            var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(options));
+
+            Assert.Contains(expected, e.Message);
+            Assert.EndsWith(path, e.Path);
+        }
+    }
+
+    [Fact]
+    public void A_missing_meminfo_is_reported()
+    {
+        var (tree, options) = TwoNodes();
+        using (tree)
+        {
+            File.Delete(Path.Combine(tree.NodeDir, "node1", "meminfo"));
+
+            var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(options));
+
+            Assert.Contains("node1", e.Path);
+            Assert.Contains("missing", e.Message);
+        }
+    }
+
+    [Fact]
+    public void A_bad_mems_allowed_line_is_reported()
+    {
+        using var tree = new SysfsTree().Node(0, "0", 1024);
+        tree.MemsAllowed = "zero";
+        var options = tree.Build();
+
+        var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(options));
+
+        Assert.Contains("Mems_allowed_list", e.Message);
+    }
+
+    [Fact]
+    public void No_allowed_online_cpu_is_an_error_not_an_empty_topology()
+    {
+        using var tree = new SysfsTree().Node(0, "0-1", 1024);
+
+        var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(tree.Build(allowedCpus: "5")));
+
+        Assert.Contains("no CPU is both online and in this process's affinity mask", e.Message);
+    }
+}
