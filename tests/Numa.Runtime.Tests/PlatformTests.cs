@@ -1,5 +1,6 @@
 // The startup decisions: binding state, pinning, cpuset restriction, and the log lines that report them.
 using Microsoft.Extensions.Logging;
+using Numa.Memory;
 using Numa.Tests.Support;
 using Numa.Topology;
 
@@ -90,5 +91,51 @@ public sealed class PlatformTests
         Assert.Equal(3072, root.GetProperty("total_memory_mb").GetInt64());
         Assert.Equal("0-2", root.GetProperty("allowed_cpus").GetString());
         Assert.Equal("disabled", root.GetProperty("binding").GetString());
+    }
+
+    [Fact]
+    public void Refused_binding_switches_to_one_node_mode_and_logs_once()
+    {
+        using var tree = new SysfsTree().Node(0, "0", 1024 * 1024).Node(1, "1", 1024 * 1024);
+        var logger = new ListLogger();
+        var platform = NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build() }, logger);
+        Assert.SkipUnless(platform.Binding == BindingState.Active, "the kernel here refuses get_mempolicy");
+        int before = logger.Lines.Count;
+
+        platform.MarkBindingUnavailable(new global::Numa.Native.NumaNativeException("mbind", global::Numa.Native.Errno.EPERM));
+        platform.MarkBindingUnavailable(new global::Numa.Native.NumaNativeException("mbind", global::Numa.Native.Errno.EPERM));
+
+        Assert.Equal(BindingState.Unavailable, platform.Binding);
+        Assert.Contains("mbind failed with EPERM", platform.BindingReason);
+        var added = logger.Lines.Skip(before).ToList();
+        var line = Assert.Single(added);
+        Assert.Equal(LogLevel.Warning, line.Level);
+    }
+
+    [Fact]
+    public void One_node_makes_no_binding_syscalls()
+    {
+        // Node 7 does not exist in this machine's kernel: an mbind naming it would fail with EINVAL,
+        // so a successful allocation proves that no binding call was made.
+        using var tree = new SysfsTree().Node(7, "0", 1024 * 1024);
+        var platform = NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build() });
+
+        using var arena = platform.Node(7).CreateArena(MemoryPolicy.Bind);
+        arena.AllocateSpan<byte>(64 * 1024)[^1] = 1;
+
+        Assert.False(arena.IsBound);
+        Assert.Equal(64 * 1024, arena.UsedBytes);
+    }
+
+    [Fact]
+    public void Overprovisioned_mode_makes_no_binding_syscalls()
+    {
+        using var tree = new SysfsTree().Node(7, "0", 1024 * 1024).Node(8, "1", 1024 * 1024);
+        var platform = NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build(), Overprovisioned = true });
+
+        using var arena = new NumaArena(platform, new NumaArenaOptions { Policy = MemoryPolicy.Interleave });
+        arena.AllocateSpan<byte>(64 * 1024)[^1] = 1;
+
+        Assert.False(arena.IsBound);
     }
 }

@@ -180,4 +180,48 @@ public sealed class MultiNodeTests
             }
         }
     }
+
+    [Fact]
+    public void Hugetlbfs_arenas_take_huge_pages_from_the_requested_nodes_pool()
+    {
+        RequireMultiNode();
+        Assert.SkipUnless(Environment.GetEnvironmentVariable("NUMA_VM") == "1" && Environment.IsPrivilegedProcess,
+            "reserves huge pages and mounts hugetlbfs: only as root inside the throw-away guest (eng/numa-vm.sh)");
+        var node = Topology.MemoryNodes[^1];
+        string pool = $"/sys/devices/system/node/node{node.Id}/hugepages/hugepages-2048kB";
+        string mount = Path.Combine(Path.GetTempPath(), "numa-hugetlbfs-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(mount);
+        Run("mount", $"-t hugetlbfs -o pagesize=2M none {mount}");
+        try
+        {
+            File.WriteAllText(Path.Combine(pool, "nr_hugepages"), "4");
+            long freeBefore = long.Parse(File.ReadAllText(Path.Combine(pool, "free_hugepages")), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(4, freeBefore);
+
+            using var arena = new NumaArena(Platform, new NumaArenaOptions
+            {
+                Policy = MemoryPolicy.Bind, Nodes = [node.Id], HugePages = HugePageMode.HugeTlbFs, HugeTlbFsPath = mount,
+            });
+            var span = arena.AllocateSpan<byte>(2 * 1024 * 1024, 4096);
+            var summary = PagePlacement.Summarize(span);
+            long freeAfter = long.Parse(File.ReadAllText(Path.Combine(pool, "free_hugepages")), System.Globalization.CultureInfo.InvariantCulture);
+
+            Assert.Equal(summary.TotalPages, summary.PagesOn(node.Id));
+            Assert.Equal(freeBefore - 1, freeAfter);
+            Assert.Empty(Directory.GetFiles(mount)); // the backing file is unlinked once mapped
+        }
+        finally
+        {
+            Run("umount", mount);
+            File.WriteAllText(Path.Combine(pool, "nr_hugepages"), "0");
+            Directory.Delete(mount);
+        }
+    }
+
+    private static void Run(string command, string arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(command, arguments);
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{command} {arguments} exited with {process.ExitCode}");
+    }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the test tiers need on a fresh Debian 12 machine: QEMU, busybox and cpio for the
+# multi-node guest (eng/numa-vm.sh), and the guest's kernel. The .NET SDK and NuGet packages come
+# with the machine and `dotnet restore`. Versions are pinned to Debian 12's; when the mirror has moved
+# on, the current bookworm version is installed instead and the script says so.
+set -euo pipefail
+pinned=(
+  "qemu-system-x86=1:7.2+dfsg-7+deb12u18+b3"
+  "busybox-static=1:1.35.0-4+deb12u1+b1"
+  "cpio=2.13+dfsg-7.1"
+)
+need=()
+for p in "${pinned[@]}"; do
+  name=${p%%=*}
+  dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [[ ${#need[@]} -gt 0 ]]; then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; then
+    echo "install-test-deps: pinned versions unavailable; installing bookworm's current ${need[*]%%=*}" >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]%%=*}" >/dev/null
+  fi
+fi
+# Boot the guest once: fetches and unpacks the kernel so the first test run does not time out on it.
+"$(dirname "$0")/numa-vm.sh" --nodes 2 -- true
+echo "install-test-deps: qemu $(dpkg-query -W -f='${Version}' qemu-system-x86), guest kernel $(cat "${NUMA_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/numa/vm}/kernel/package")"

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Runs every test tier and ends with one line "N passed, N failed" summing them all.
+#
+#   eng/test.sh                 build, unit tier on this machine, multi-node tier in the emulated guests
+#   eng/test.sh --unit          only the unit tier (any machine, one node is enough)
+#   eng/test.sh --multinode     only the multi-node tier (2-node guest; 4-node guest with a memory-less
+#                               node 2 and a CPU-less node 3), each also running `numa check`
+#
+# Test projects are xunit v3 executables: they run directly here and inside the guest. Per-tier xUnit XML
+# lands in artifacts/test-results/. Skipped tests are reported, not counted as passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tiers="unit multinode"
+case "${1:-}" in
+  --unit) tiers="unit" ;;
+  --multinode) tiers="multinode" ;;
+  "") ;;
+  *) echo "usage: eng/test.sh [--unit|--multinode]" >&2; exit 2 ;;
+esac
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+config=Release
+results="$root/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+passed=0 failed=0 skipped=0
+
+echo "== build ($config)"
+if ! dotnet build Numa.sln -c "$config" -nologo -v quiet; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+test_exes=()
+for proj in tests/*/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  test_exes+=("$root/$(dirname "$proj")/bin/$config/net10.0/$name")
+done
+numa="$root/src/Numa.Cli/bin/$config/net10.0/numa"
+
+# Prints each failed test with its message and stack, and each skipped test with its reason.
+show_outcomes() {
+  awk '/\[FAIL\]/ { n = 15 } /\[SKIP\]/ { n = 2 } n > 0 && !/TEST EXECUTION SUMMARY|Finished:/ { print; n-- }' "$1"
+}
+
+# Adds the counts of one xUnit XML file; a missing file (the runner crashed) counts as one failure.
+count_xml() {
+  local label=$1 xml=$2
+  if [[ ! -s "$xml" ]]; then
+    echo "   $label: no results (the test run crashed or did not start)"
+    failed=$((failed + 1)); return
+  fi
+  local p f e s
+  read -r p f e s < <(grep -o '<assembly [^>]*>' "$xml" | awk '
+    { for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) { gsub(/"/, "", kv[2]); sum[kv[1]] += kv[2] } }
+    END { printf "%d %d %d %d\n", sum["passed"], sum["failed"], sum["errors"], sum["skipped"] }')
+  echo "   $label: $p passed, $((f + e)) failed, $s skipped"
+  passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + s))
+}
+
+# `numa check` counts as one test: it passes when the command exits 0.
+count_check() {
+  local label=$1 rc=$2
+  if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); echo "   $label: numa check passed"
+  else failed=$((failed + 1)); echo "   $label: numa check FAILED (exit $rc)"; fi
+}
+
+if [[ " $tiers " == *" unit "* ]]; then
+  echo "== unit tier (this machine)"
+  for exe in "${test_exes[@]}"; do
+    name=$(basename "$exe")
+    "$exe" -noColor -noLogo -xml "$results/unit-$name.xml" >"$results/unit-$name.log" 2>&1
+    show_outcomes "$results/unit-$name.log"
+    count_xml "unit $name" "$results/unit-$name.xml"
+  done
+  "$numa" check >"$results/unit-numa-check.log" 2>&1
+  count_check "unit" $?
+fi
+
+if [[ " $tiers " == *" multinode "* ]]; then
+  layouts=("2node:--nodes 2" "4node:--nodes 4 --memoryless 2 --cpuless 3")
+  for layout in "${layouts[@]}"; do
+    label=${layout%%:*}; vmargs=${layout#*:}
+    echo "== multi-node tier: $label guest ($vmargs)"
+    for exe in "${test_exes[@]}"; do
+      name=$(basename "$exe")
+      # shellcheck disable=SC2086
+      eng/numa-vm.sh $vmargs -- "$exe" -trait "Tier=MultiNode" -noColor -noLogo -xml "$results/$label-$name.xml" \
+        >"$results/$label-$name.log" 2>&1
+      show_outcomes "$results/$label-$name.log"
+      grep -h '^numa-vm.sh:' "$results/$label-$name.log"
+      count_xml "$label $name" "$results/$label-$name.xml"
+    done
+    # shellcheck disable=SC2086
+    eng/numa-vm.sh $vmargs -- "$numa" check >"$results/$label-numa-check.log" 2>&1
+    rc=$?
+    [[ $rc -ne 0 ]] && cat "$results/$label-numa-check.log"
+    count_check "$label" $rc
+  done
+fi
+
+echo "== $skipped skipped (see the reasons above)"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
