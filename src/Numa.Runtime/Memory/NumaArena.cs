@@ -29,11 +29,13 @@ public sealed unsafe class NumaArena : IDisposable
     private readonly nuint _chunkAlignment;
     private readonly NumaArenaOptions _options;
 
-    // The bump region of the current chunk: allocations come from [_cursor, _end). Both null once disposed,
-    // so the fast path falls through to the slow path, which throws.
+    // The current chunk is [_limit, _chunkEnd); allocations bump _cursor *down* from _chunkEnd towards _limit
+    // ("always bump downwards": one add fewer than bumping up). With no chunk (fresh, reset or disposed)
+    // _cursor is null and _limit is NoChunk, so the fast path always falls through to the slow path.
+    private static readonly byte* NoChunk = (byte*)1;
     private byte* _cursor;
-    private byte* _end;
-    private byte* _chunkStart;
+    private byte* _limit = NoChunk;
+    private byte* _chunkEnd;
 
     private readonly List<Mapping> _chunks = [];   // reused after Reset; _current indexes the one in use
     private int _current = -1;
@@ -102,7 +104,7 @@ public sealed unsafe class NumaArena : IDisposable
     public bool IsBound => _platform.Binding == BindingState.Active && Policy != MemoryPolicy.Default;
 
     /// <summary>Bytes handed out since creation or the last <see cref="Reset"/>, alignment padding included.</summary>
-    public long UsedBytes => _disposed ? 0 : _usedBeforeCurrent + (_chunkStart == null ? 0 : _cursor - _chunkStart) + _largeBytes;
+    public long UsedBytes => _disposed ? 0 : _usedBeforeCurrent + (_cursor == null ? 0 : _chunkEnd - _cursor) + _largeBytes;
 
     /// <summary>Bytes mapped from the kernel (chunks and large allocations).</summary>
     public long ReservedBytes => Volatile.Read(ref _reservedBytes);
@@ -116,14 +118,14 @@ public sealed unsafe class NumaArena : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void* Allocate(nuint size, nuint alignment = 16)
     {
-        nuint aligned = ((nuint)_cursor + (alignment - 1)) & ~(alignment - 1);
-        nuint end = aligned + size;
-        // Strictly below _end: a fresh or disposed arena has _end == null and always takes the slow path;
-        // an allocation that exactly fills the chunk is finished there.
-        if (end < (nuint)_end && end >= aligned && (alignment & (alignment - 1)) == 0 && alignment != 0)
+        nuint cursor = (nuint)_cursor;
+        nuint p = (cursor - size) & ~(alignment - 1);
+        // p > cursor means cursor - size wrapped (the request is larger than the chunk); p < _limit means the
+        // chunk is full. The alignment test folds away when the caller passes a constant.
+        if (p >= (nuint)_limit && p <= cursor && (alignment & (alignment - 1)) == 0 && alignment != 0)
         {
-            _cursor = (byte*)end;
-            return (void*)aligned;
+            _cursor = (byte*)p;
+            return (void*)p;
         }
         return AllocateSlow(size, alignment);
     }
@@ -179,11 +181,11 @@ public sealed unsafe class NumaArena : IDisposable
             return p;
         }
 
-        if (_chunkStart != null && TryBump(size, alignment, out void* fits)) return fits;
+        if (_cursor != null && TryBump(size, alignment, out void* fits)) return fits;
         while (true)
         {
             // Retire the current chunk and move to the next one, mapping it when Reset left none.
-            if (_chunkStart != null) _usedBeforeCurrent += _cursor - _chunkStart;
+            if (_cursor != null) _usedBeforeCurrent += _chunkEnd - _cursor;
             _current++;
             if (_current == _chunks.Count)
             {
@@ -191,19 +193,20 @@ public sealed unsafe class NumaArena : IDisposable
                 _chunks.Add(new Mapping((nint)chunk, _chunkBytes));
             }
             var m = _chunks[_current];
-            _chunkStart = _cursor = (byte*)m.Address;
-            _end = _chunkStart + m.Length;
+            _limit = (byte*)m.Address;
+            _chunkEnd = _cursor = _limit + m.Length;
             if (TryBump(size, alignment, out void* p)) return p;
         }
     }
 
     private bool TryBump(nuint size, nuint alignment, out void* result)
     {
-        nuint aligned = ((nuint)_cursor + (alignment - 1)) & ~(alignment - 1);
-        if (aligned + size <= (nuint)_end)
+        nuint cursor = (nuint)_cursor;
+        nuint p = (cursor - size) & ~(alignment - 1);
+        if (p >= (nuint)_limit && p <= cursor)
         {
-            _cursor = (byte*)(aligned + size);
-            result = (void*)aligned;
+            _cursor = (byte*)p;
+            result = (void*)p;
             return true;
         }
         result = null;
@@ -221,7 +224,8 @@ public sealed unsafe class NumaArena : IDisposable
         _largeBytes = 0;
         _usedBeforeCurrent = 0;
         _current = -1;
-        _chunkStart = _cursor = _end = null;
+        _cursor = _chunkEnd = null;
+        _limit = NoChunk;
     }
 
     /// <summary>Unmaps every chunk and large allocation.</summary>
@@ -229,7 +233,8 @@ public sealed unsafe class NumaArena : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _chunkStart = _cursor = _end = null;
+        _cursor = _chunkEnd = null;
+        _limit = NoChunk;
         foreach (var m in _large) UnmapCounted(m);
         foreach (var m in _chunks) UnmapCounted(m);
         _large.Clear();
