@@ -149,7 +149,7 @@ qemu+=(-kernel "$cache/kernel/vmlinuz" -initrd "$cache/initramfs.gz"
 set +e
 timeout "$timeout_s" "${qemu[@]}" 2>"$jobdir/qemu.err" </dev/null \
   | tr -d '\r' \
-  | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g' \
+  | sed -e 's/\x1b\[[0-9;?=]*[a-zA-Z]//g' -e 's/\x1bc//g' \
   | awk -v exitfile="$jobdir/exit" '
       /NUMA-VM-EXIT=/ { sub(/.*NUMA-VM-EXIT=/, ""); print > exitfile; next }
       /^\[ *[0-9]+\.[0-9]+\] reboot: Power down/ { next }

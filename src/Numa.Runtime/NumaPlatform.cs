@@ -66,18 +66,16 @@ public sealed class NumaPlatform
     {
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
-        var topologyOptions = options.Topology;
+        var topology = NumaTopology.Detect(options.Topology);
         if (options.Cpuset is { } cpuset)
         {
-            var detected = NumaTopology.Detect(topologyOptions);
-            var outside = cpuset.Except(detected.AllowedCpus);
+            var outside = cpuset.Except(topology.AllowedCpus);
             if (!outside.IsEmpty)
                 throw new NumaConfigurationException(
-                    $"The cpuset {cpuset} includes CPUs {outside} that this process may not use; the allowed CPUs are {detected.AllowedCpus}. " +
+                    $"The cpuset {cpuset} includes CPUs {outside} that this process may not use; the allowed CPUs are {topology.AllowedCpus}. " +
                     "Pick a cpuset inside them (taskset, the cgroup's cpuset.cpus and isolcpus decide what is allowed).");
-            topologyOptions = new NumaTopologyOptions { SysfsRoot = topologyOptions.SysfsRoot, ProcRoot = topologyOptions.ProcRoot, AllowedCpus = cpuset };
+            topology = topology.RestrictTo(cpuset);
         }
-        var topology = NumaTopology.Detect(topologyOptions);
 
         var (binding, reason) = DecideBinding(topology, options.Overprovisioned);
         var platform = new NumaPlatform(topology, binding, reason, pinning: !options.Overprovisioned, logger);

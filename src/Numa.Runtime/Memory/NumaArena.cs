@@ -292,7 +292,7 @@ public sealed unsafe class NumaArena : IDisposable
             RandomAccess.SetLength(handle, (long)length);
             return NumaSyscalls.Map(length, (int)handle.DangerousGetHandle(), $"mapping {length} bytes of hugetlbfs file {path} for {what}");
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new NumaConfigurationException($"Cannot create a {length}-byte huge page file in {dir}: {e.Message} " +
                 "Check that the directory is on a hugetlbfs mount and that the node's pool has free pages (nr_hugepages).");

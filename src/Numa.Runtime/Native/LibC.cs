@@ -34,16 +34,12 @@ internal static unsafe partial class LibC
     internal const int MAP_SHARED = 0x01;
     internal const int MAP_PRIVATE = 0x02;
     internal const int MAP_ANONYMOUS = 0x20;
-    internal const int MAP_NORESERVE = 0x4000;
     internal const int MADV_HUGEPAGE = 14;
-    internal const int MADV_DONTNEED = 4;
     internal static readonly void* MAP_FAILED = (void*)-1;
 
     // mempolicy(2) flags.
     internal const int MPOL_F_NODE = 1 << 0;
     internal const int MPOL_F_ADDR = 1 << 1;
-    internal const int MPOL_MF_STRICT = 1 << 0;
-    internal const int MPOL_MF_MOVE = 1 << 1;
 
     /// <summary>System call numbers: x86-64 (arch/x86/entry/syscalls/syscall_64.tbl) and
     /// arm64 (include/uapi/asm-generic/unistd.h).</summary>

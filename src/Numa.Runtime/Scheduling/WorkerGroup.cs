@@ -63,7 +63,11 @@ public sealed class WorkerGroup : IAsyncDisposable
         }
         catch
         {
-            await group.DisposeAsync().ConfigureAwait(false);
+            // A worker could not pin itself: stop the others, then report the pinning error (rethrown below);
+            // their own exit is secondary.
+            await stopping.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(threads.Select(t => t.Completion)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            stopping.Dispose();
             throw;
         }
         platform.Logger.LogInformation("Started NUMA workers count={Count} nodes={Nodes} policy={Policy} pinned={Pinned} distribution=\"{Distribution}\"",

@@ -88,6 +88,15 @@ public sealed class NumaTopology
         return [.. candidates.Where(n => DistanceOrFar(nodeId, n.Id) == best).Select(n => n.Id)];
     }
 
+    /// <summary>The same machine seen through <paramref name="cpus"/> (a subset of <see cref="AllowedCpus"/>):
+    /// Seastar's <c>--cpuset</c>.</summary>
+    internal NumaTopology RestrictTo(CpuSet cpus)
+    {
+        var nodes = Nodes.Select(n => new NumaNode(n.Id, n.AllCpus, n.Cpus.Intersect(cpus), n.MemoryTotalBytes,
+            n.MemoryFreeBytes, n.IsMemoryAllowed, n.Distances, n.HugePages)).ToList();
+        return new NumaTopology(Source, nodes, AllowedCpus.Intersect(cpus), [.. Cpus.Where(c => cpus.Contains(c.Id))], Warnings);
+    }
+
     private int DistanceOrFar(int from, int to) => Distance(from, to) is > 0 and var d ? d : int.MaxValue;
 
     private string NodeList => string.Join(",", Nodes.Select(n => n.Id.ToString(CultureInfo.InvariantCulture)));

@@ -115,4 +115,17 @@ public sealed class PinningTests
 
         Assert.Equal("worker failed", e.Message);
     }
+
+    [Fact]
+    public async Task A_worker_that_cannot_pin_fails_the_start_with_the_kernels_error()
+    {
+        // The fixture claims CPU 4000 exists and is allowed; the real kernel refuses to pin to it.
+        using var tree = new Support.SysfsTree().Node(0, "4000", 1024 * 1024);
+        var platform = NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build() });
+
+        var e = await Assert.ThrowsAsync<NumaNativeException>(() => WorkerGroup.StartAsync(platform, PinPolicy.Compact, 1, _ => { }));
+
+        Assert.Equal("sched_setaffinity", e.Call);
+        Assert.Equal(Errno.EINVAL, e.Errno);
+    }
 }
