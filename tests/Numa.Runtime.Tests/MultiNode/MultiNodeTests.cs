@@ -66,6 +66,24 @@ public sealed class MultiNodeTests
     }
 
     [Fact]
+    public void Preferred_many_keeps_pages_on_its_node_set_even_when_touched_from_elsewhere()
+    {
+        RequireMultiNode();
+        var memoryNodes = Topology.MemoryNodes.Select(n => n.Id).ToArray();
+        // The last two memory nodes, touched from the first node with CPUs outside them where there is one.
+        int[] set = memoryNodes[^2..];
+        var toucher = Topology.CpuNodes.FirstOrDefault(n => !set.Contains(n.Id)) ?? Topology.CpuNodes[0];
+        using var arena = new NumaArena(Platform, new NumaArenaOptions { Policy = MemoryPolicy.PreferredMany, Nodes = set });
+
+        PlacementSummary? summary = null;
+        OnNode(toucher, () => summary = PagePlacement.Summarize(arena.AllocateSpan<byte>(Pages * Environment.SystemPageSize, Environment.SystemPageSize)));
+
+        Assert.Equal(set, arena.ExpectedNodes);
+        Assert.Equal(1.0, summary!.FractionOn(set));
+        Assert.Equal(Pages, summary.ResidentPages);
+    }
+
+    [Fact]
     public void Without_binding_first_touch_decides_so_the_placement_test_can_tell_the_difference()
     {
         RequireMultiNode();
