@@ -1,6 +1,8 @@
-// Per-thread MCS queue nodes in native memory first touched by their thread (so on its node), and the
-// per-thread parking slot a releaser wakes.
+// Per-thread MCS queue nodes in memory bound to the thread's node, and the per-thread parking slot a
+// releaser wakes.
 using System.Runtime.InteropServices;
+using Numa.Memory;
+using Numa.Scheduling;
 
 namespace Numa.Sync;
 
@@ -25,16 +27,22 @@ internal sealed unsafe class McsQueueNodes
     private static SemaphoreSlim[] s_parkers = new SemaphoreSlim[64];
     private static int s_nextWaiterId;
 
+    private readonly NumaArena _arena;
     private readonly byte* _block;
     private readonly int _waiterId;
     private int _used;
 
     private McsQueueNodes()
     {
-        // Allocated and zeroed by the owning thread: first touch puts the page on the thread's node. The block
-        // lives as long as the process (a thread's nodes may still be linked from a lock while it exits).
-        _block = (byte*)NativeMemory.AlignedAlloc(Count * NodeBytes, NodeBytes);
-        NativeMemory.Clear(_block, Count * NodeBytes);
+        // On the node the thread runs on when it first takes an MCS lock (a pinned worker's own node). The page
+        // lives as long as the process: a queue node may still be read by a releaser after its thread exits.
+        var platform = NumaPlatform.Current;
+        int node = Native.LibC.IsSupportedPlatform ? ThreadAffinity.GetCurrentCpu().Node : -1;
+        if (!platform.Topology.HasNode(node)) node = platform.Topology.Nodes[0].Id;
+        Node = node;
+        _arena = platform.Node(node).CreateArena(chunkBytes: 4096);
+        var block = _arena.AllocateSpan<byte>(Count * NodeBytes, NodeBytes);
+        fixed (byte* p = block) _block = p;
         lock (s_parkersLock)
         {
             _waiterId = s_nextWaiterId++;
@@ -49,6 +57,12 @@ internal sealed unsafe class McsQueueNodes
             Volatile.Write(ref s_parkers, parkers); // published after the slot is filled: lock-free readers see it
         }
     }
+
+    /// <summary>The node the queue nodes were bound to.</summary>
+    internal int Node { get; }
+
+    /// <summary>The first byte of the queue nodes (for placement checks).</summary>
+    internal nint BlockAddress => (nint)_block;
 
     internal static McsQueueNodes ForCurrentThread() => t_nodes ??= new McsQueueNodes();
 

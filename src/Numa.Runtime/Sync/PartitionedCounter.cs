@@ -80,6 +80,9 @@ public sealed unsafe class PartitionedCounter : IDisposable
         return sum;
     }
 
+    /// <summary>The address of <paramref name="cpu"/>'s slot, or 0 (for placement checks).</summary>
+    internal nint SlotAddress(int cpu) => (uint)cpu < (uint)_slotByCpu.Length ? _slotByCpu[cpu] : 0;
+
     /// <summary>Number of slots (allowed CPUs plus one for CPUs outside the topology).</summary>
     public int SlotCount => _slots.Length;
 
