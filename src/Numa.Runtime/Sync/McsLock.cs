@@ -27,14 +27,16 @@ public sealed unsafe class McsLock
     private nint _holderNode;      // the holder's queue node, for Exit
     private int _holderThread;     // managed thread id of the holder, 0 when free
 
-    /// <summary>Creates a lock whose waiters spin <paramref name="spinIterations"/> times before parking.</summary>
-    public McsLock(int spinIterations = 256)
+    /// <summary>Creates a lock whose waiters check their flag <paramref name="spinIterations"/> times (one
+    /// <c>pause</c> between checks, tens of microseconds in all by default) before parking.</summary>
+    public McsLock(int spinIterations = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(spinIterations);
         SpinIterations = spinIterations;
     }
 
-    /// <summary>Checks a waiter makes (each a short <see cref="Thread.SpinWait(int)"/>) before it parks.</summary>
+    /// <summary>Checks a waiter makes, one <c>pause</c> apart, before it parks. Fine-grained on purpose: the
+    /// hand-off is noticed within one pause of happening.</summary>
     public int SpinIterations { get; }
 
     /// <summary>True while some thread holds the lock.</summary>
@@ -72,7 +74,7 @@ public sealed unsafe class McsLock
         for (int i = 0; i < SpinIterations; i++)
         {
             if (Volatile.Read(ref q->Locked) == 0) return;
-            Thread.SpinWait(16);
+            Thread.SpinWait(1);
         }
         // Announce the park with a full fence, then re-check: the releaser clears Locked with a full fence and
         // then reads Parked, so at least one of us sees the other (Dekker). An extra wake-up is harmless.
