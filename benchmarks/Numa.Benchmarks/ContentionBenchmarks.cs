@@ -10,13 +10,19 @@ public class CounterBenchmarks
     private const int Increments = 1 << 20;
     private PartitionedCounter _partitioned = null!;
     private long _shared;
-    private PinnedTeam _partitionedTeam = null!, _sharedTeam = null!;
+    private PinnedTeam _partitionedTeam = null!, _ownedTeam = null!, _sharedTeam = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _partitioned = new PartitionedCounter();
         _partitionedTeam = new PinnedTeam(2, _ => { for (int i = 0; i < Increments; i++) _partitioned.Increment(); });
+        var owned = new PartitionedCounter.OwnedSlot?[2];
+        _ownedTeam = new PinnedTeam(2, member =>
+        {
+            var mine = owned[member] ??= _partitioned.ClaimSlot(); // claimed on the pinned thread's first round
+            for (int i = 0; i < Increments; i++) mine.Increment();
+        });
         _sharedTeam = new PinnedTeam(2, _ => { for (int i = 0; i < Increments; i++) Interlocked.Increment(ref _shared); });
     }
 
@@ -24,6 +30,7 @@ public class CounterBenchmarks
     public void Cleanup()
     {
         _partitionedTeam.Dispose();
+        _ownedTeam.Dispose();
         _sharedTeam.Dispose();
         _partitioned.Dispose();
     }
@@ -31,6 +38,10 @@ public class CounterBenchmarks
     /// <summary>Per increment, two threads at once.</summary>
     [Benchmark(OperationsPerInvoke = 2 * Increments)]
     public void PartitionedCounter_2_threads() => _partitionedTeam.RunRound();
+
+    /// <summary>Per increment, two pinned threads each on a slot it owns.</summary>
+    [Benchmark(OperationsPerInvoke = 2 * Increments)]
+    public void PartitionedCounter_owned_slots_2_threads() => _ownedTeam.RunRound();
 
     [Benchmark(Baseline = true, OperationsPerInvoke = 2 * Increments)]
     public void Interlocked_shared_field_2_threads() => _sharedTeam.RunRound();

@@ -11,14 +11,18 @@ namespace Numa.Sync;
 /// node; <see cref="Sum"/> adds the slots. An increment is an uncontended atomic add on a local line instead of a
 /// line bouncing between cores (libnumakit's partitioned counters; the "sloppy counter" of Boyd-Wickizer et al.,
 /// "An Analysis of Linux Scalability to Many Cores", OSDI 2010, §4.3). <see cref="Sum"/> is not a snapshot: adds
-/// that race with it may or may not be counted.
+/// that race with it may or may not be counted. A pinned worker that counts on its hot path claims an
+/// <see cref="OwnedSlot"/> instead: a slot of its own on its node, incremented with a plain load and store.
 /// </summary>
 public sealed unsafe class PartitionedCounter : IDisposable
 {
     private const int SlotBytes = 128;
     private readonly List<NumaArena> _arenas = [];
+    private readonly Dictionary<int, NumaArena> _arenaByNode = [];
     private readonly nint[] _slotByCpu;   // slot address per CPU id; CPUs outside the topology use _spare
-    private readonly nint[] _slots;
+    private nint[] _slots;                // every slot, per-CPU and owned; replaced (copy on write) by ClaimSlot
+    private readonly Lock _claimLock = new();
+    private readonly NumaPlatform _platform;
     private long* _spare;
 
     /// <summary>A counter over <see cref="NumaPlatform.Current"/>'s CPUs.</summary>
@@ -28,6 +32,7 @@ public sealed unsafe class PartitionedCounter : IDisposable
     public PartitionedCounter(NumaPlatform platform)
     {
         ArgumentNullException.ThrowIfNull(platform);
+        _platform = platform;
         var topology = platform.Topology;
         _slotByCpu = new nint[topology.AllowedCpus.Max + 1];
         var slots = new List<nint>();
@@ -35,6 +40,7 @@ public sealed unsafe class PartitionedCounter : IDisposable
         {
             var arena = new NumaArena(platform, new NumaArenaOptions { Nodes = [node.Id], ChunkBytes = Math.Max(4096, (node.Cpus.Count + 1) * SlotBytes) });
             _arenas.Add(arena);
+            _arenaByNode[node.Id] = arena;
             var block = arena.AllocateSpan<byte>(node.Cpus.Count * SlotBytes, SlotBytes);
             fixed (byte* p = block)
             {
@@ -76,23 +82,83 @@ public sealed unsafe class PartitionedCounter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_spare == null, this);
         long sum = 0;
-        foreach (nint slot in _slots) sum += Volatile.Read(ref *(long*)slot);
+        foreach (nint slot in Volatile.Read(ref _slots)) sum += Volatile.Read(ref *(long*)slot);
         return sum;
+    }
+
+    /// <summary>Claims a slot for the calling thread alone, on the node it runs on (call it from a pinned worker
+    /// after pinning). Its adds are a plain load and store, with no atomic instruction; <see cref="Sum"/> includes it.</summary>
+    /// <exception cref="ObjectDisposedException">The counter is disposed.</exception>
+    public OwnedSlot ClaimSlot()
+    {
+        lock (_claimLock)
+        {
+            ObjectDisposedException.ThrowIf(_spare == null, this);
+            int node = Native.LibC.IsSupportedPlatform ? Scheduling.ThreadAffinity.GetCurrentCpu().Node : -1;
+            if (!_arenaByNode.TryGetValue(node, out var arena))
+            {
+                if (!_platform.Topology.HasNode(node)) node = _platform.Topology.Nodes[0].Id;
+                arena = new NumaArena(_platform, new NumaArenaOptions { Nodes = [node], ChunkBytes = 4096 });
+                _arenas.Add(arena);
+                _arenaByNode[node] = arena;
+            }
+            long* slot = (long*)arena.Allocate(SlotBytes, SlotBytes);
+            *slot = 0;
+            Volatile.Write(ref _slots, [.. _slots, (nint)slot]);
+            return new OwnedSlot(this, slot);
+        }
+    }
+
+    /// <summary>A counter slot that one thread owns: <see cref="Add"/> is a plain load and store. Valid while
+    /// the counter is not disposed; use it from its owning thread only.</summary>
+    public sealed class OwnedSlot
+    {
+        private readonly PartitionedCounter _counter;
+        private readonly long* _slot;
+
+        internal OwnedSlot(PartitionedCounter counter, long* slot)
+        {
+            _counter = counter;
+            _slot = slot;
+        }
+
+        /// <summary>Adds <paramref name="value"/>. Owner thread only.</summary>
+        /// <exception cref="ObjectDisposedException">The counter is disposed.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(long value)
+        {
+            if (_counter._spare == null) ThrowDisposed();
+            Volatile.Write(ref *_slot, *_slot + value);
+        }
+
+        /// <summary>Adds one. Owner thread only.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Increment() => Add(1);
+
+        /// <summary>This slot's own count.</summary>
+        public long Value => Volatile.Read(ref *_slot);
+
+        internal nint Address => (nint)_slot;
+
+        private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(PartitionedCounter));
     }
 
     /// <summary>The address of <paramref name="cpu"/>'s slot, or 0 (for placement checks).</summary>
     internal nint SlotAddress(int cpu) => (uint)cpu < (uint)_slotByCpu.Length ? _slotByCpu[cpu] : 0;
 
-    /// <summary>Number of slots (allowed CPUs plus one for CPUs outside the topology).</summary>
-    public int SlotCount => _slots.Length;
+    /// <summary>Number of slots: one per allowed CPU, one for CPUs outside the topology, and the owned ones.</summary>
+    public int SlotCount => Volatile.Read(ref _slots).Length;
 
     private long* Spare => _spare != null ? _spare : throw new ObjectDisposedException(nameof(PartitionedCounter));
 
-    /// <summary>Frees the slots. Must not race <see cref="Add"/>.</summary>
+    /// <summary>Frees the slots. Must not race <see cref="Add"/> or an owned slot's adds.</summary>
     public void Dispose()
     {
-        if (_spare == null) return;
-        _spare = null;
+        lock (_claimLock)
+        {
+            if (_spare == null) return;
+            _spare = null;
+        }
         Array.Clear(_slotByCpu);
         foreach (var arena in _arenas) arena.Dispose();
     }

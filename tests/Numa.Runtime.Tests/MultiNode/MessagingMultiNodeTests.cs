@@ -109,6 +109,23 @@ public sealed class MessagingMultiNodeTests
     }
 
     [Fact]
+    public unsafe void An_owned_counter_slot_lives_on_its_threads_node()
+    {
+        var (_, second) = TwoNodes();
+        using var counter = new PartitionedCounter(Platform);
+
+        var slot = OnNode(second, () =>
+        {
+            var owned = counter.ClaimSlot();
+            owned.Increment();
+            return owned;
+        });
+
+        Assert.Equal([second.Id], PagePlacement.Query((void*)slot.Address, 8));
+        Assert.Equal(1, counter.Sum());
+    }
+
+    [Fact]
     public unsafe void Mcs_queue_nodes_live_on_the_waiting_threads_node()
     {
         var (_, second) = TwoNodes();

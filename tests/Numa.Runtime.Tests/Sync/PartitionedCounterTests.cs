@@ -37,4 +37,33 @@ public sealed class PartitionedCounterTests
         Assert.Throws<ObjectDisposedException>(() => counter.Increment());
         Assert.Throws<ObjectDisposedException>(() => counter.Sum());
     }
+
+    [Fact]
+    public async Task Owned_slots_count_their_threads_adds_in_the_sum()
+    {
+        using var counter = new PartitionedCounter();
+        const int threads = 3, iterations = 200_000;
+
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(_ => Task.Factory.StartNew(() =>
+        {
+            var mine = counter.ClaimSlot();
+            for (int i = 0; i < iterations; i++) mine.Increment();
+            Assert.Equal(iterations, mine.Value);
+        }, TaskCreationOptions.LongRunning)));
+        counter.Add(5);
+
+        Assert.Equal((long)threads * iterations + 5, counter.Sum());
+        Assert.Equal(NumaPlatform.Current.Topology.AllowedCpus.Count + 1 + threads, counter.SlotCount);
+    }
+
+    [Fact]
+    public void Owned_slots_refuse_use_after_the_counter_is_disposed()
+    {
+        var counter = new PartitionedCounter();
+        var slot = counter.ClaimSlot();
+        counter.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => slot.Increment());
+        Assert.Throws<ObjectDisposedException>(() => counter.ClaimSlot());
+    }
 }
