@@ -120,9 +120,9 @@ public sealed unsafe class NumaArena : IDisposable
     {
         nuint cursor = (nuint)_cursor;
         nuint p = (cursor - size) & ~(alignment - 1);
-        // p > cursor means cursor - size wrapped (the request is larger than the chunk); p < _limit means the
-        // chunk is full. The alignment test folds away when the caller passes a constant.
-        if (p >= (nuint)_limit && p <= cursor && (alignment & (alignment - 1)) == 0 && alignment != 0)
+        // size > cursor - _limit: the chunk is too small (or there is none); p < _limit: alignment padding does not
+        // fit; p > cursor: fresh arena (cursor 0). The alignment test folds away when the caller passes a constant.
+        if (size <= cursor - (nuint)_limit && p >= (nuint)_limit && p <= cursor && (alignment & (alignment - 1)) == 0 && alignment != 0)
         {
             _cursor = (byte*)p;
             return (void*)p;
@@ -203,7 +203,7 @@ public sealed unsafe class NumaArena : IDisposable
     {
         nuint cursor = (nuint)_cursor;
         nuint p = (cursor - size) & ~(alignment - 1);
-        if (p >= (nuint)_limit && p <= cursor)
+        if (size <= cursor - (nuint)_limit && p >= (nuint)_limit)
         {
             _cursor = (byte*)p;
             result = (void*)p;

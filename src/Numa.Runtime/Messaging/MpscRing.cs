@@ -38,7 +38,7 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     private long* _tail;
     private long* _completed;
     private Slot* _slots;
-    private int _disposed;
+    private readonly RingLifetime _lifetime = new();
 
     /// <summary>Creates a ring on <see cref="NumaPlatform.Current"/>.</summary>
     public MpscRing(MpscRingOptions options) : this(NumaPlatform.Current, options) { }
@@ -129,8 +129,17 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     public void Write(in T item, CancellationToken cancellationToken = default)
     {
-        while (!TryWrite(item))
-            _notFull.Wait(this, static r => r.HasSpace || r.IsProducerCompleted, _wait, Name, cancellationToken);
+        if (TryWrite(item)) return;
+        _lifetime.Enter(Name);
+        try
+        {
+            while (!TryWrite(item))
+                _notFull.Wait(this, static r => r.HasSpace || r.IsProducerCompleted, _wait, Name, cancellationToken);
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     /// <summary>Consumer: reads the oldest published message if there is one.</summary>
@@ -171,12 +180,21 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     {
         if (_tail == null) ThrowDisposed();
         if (HasData) return true;
-        _notEmpty.Wait(this, static r => r.HasData || r.IsDrainedAndCompleted, _wait, Name, cancellationToken);
-        return HasData;
+        _lifetime.Enter(Name);
+        try
+        {
+            _notEmpty.Wait(this, static r => r.HasData || r.IsDrainedAndCompleted, _wait, Name, cancellationToken);
+            return HasData;
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     /// <summary>No more messages: later writes throw; the consumer drains what is there, then
-    /// <see cref="WaitToRead"/> returns false. Call it once every producer has finished writing. Idempotent.</summary>
+    /// <see cref="WaitToRead"/> returns false. Call it once every producer has finished writing: a write racing
+    /// Complete may be accepted after the consumer saw the end, and then never be read. Idempotent.</summary>
     /// <exception cref="ObjectDisposedException">The ring is disposed.</exception>
     public void Complete()
     {
@@ -221,9 +239,10 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     /// <summary>Releases blocked callers with <see cref="ObjectDisposedException"/>, then frees the ring's memory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (!_lifetime.Close()) return;
         _notEmpty.Close();
         _notFull.Close();
+        _lifetime.WaitUntilEmpty();
         RingMetrics.Retire(this, MessagesSent, MessagesReceived);
         _head = _tail = _completed = null;
         _slots = null;

@@ -19,8 +19,8 @@ internal sealed unsafe class RingMemory : IDisposable
         HomeNode = homeNode;
         long total = headerBytes + slotBytes;
         _arena = new NumaArena(platform, new NumaArenaOptions { Policy = MemoryPolicy.Preferred, Nodes = [homeNode], ChunkBytes = Math.Max(total, 4096) });
-        // Larger than half a chunk, so the arena maps it on its own: one mapping, bound before first touch.
-        // Clearing it is the first touch: without active binding, pages land on the constructing thread's node.
+        // One block in one mapping, bound before first touch. Clearing it is the first touch: without active
+        // binding, pages land on the constructing thread's node.
         Base = (byte*)_arena.Allocate((nuint)total, LineBytes);
         System.Runtime.InteropServices.NativeMemory.Clear(Base, (nuint)total);
         Length = total;

@@ -21,12 +21,13 @@ internal sealed class RingSignal
     private volatile bool _closed;
 
     /// <summary>True while some waiter is parked or about to park. A plain read on the signalling hot path.</summary>
-    internal bool IsWaiting => _waiting != 0;
+    internal bool IsWaiting => Volatile.Read(ref _waiting) != 0;
 
     /// <summary>Wakes the waiters if any is parked (a load and a branch when none is).</summary>
     internal void WakeIfWaiting()
     {
-        if (_waiting != 0) Wake();
+        // Volatile keeps the load after the caller's index store in program order (free on x64 and arm64 loads).
+        if (Volatile.Read(ref _waiting) != 0) Wake();
     }
 
     /// <summary>Wakes every waiter (completion, disposal, cancellation).</summary>

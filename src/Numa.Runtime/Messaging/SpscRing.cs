@@ -36,7 +36,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     private long* _producer;   // [0] head: next slot to write; [1] cached tail; [2] completed flag
     private long* _consumer;   // [0] tail: next slot to read;  [1] cached head
     private T* _slots;
-    private int _disposed;
+    private readonly RingLifetime _lifetime = new();
 
     /// <summary>Creates a ring on <see cref="NumaPlatform.Current"/>.</summary>
     public SpscRing(SpscRingOptions options) : this(NumaPlatform.Current, options) { }
@@ -89,7 +89,14 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     public long MessagesReceived => _consumer == null ? 0 : Volatile.Read(ref _consumer[0]);
 
     /// <summary>Messages in the ring now (racy: exact only when both sides are still).</summary>
-    public int Count => (int)(MessagesSent - MessagesReceived);
+    public int Count
+    {
+        get
+        {
+            long received = MessagesReceived; // first: the write index only grows, so the difference stays ≥ 0
+            return (int)(MessagesSent - received);
+        }
+    }
 
     /// <summary>True once the producer called <see cref="Complete"/> and the consumer read everything.</summary>
     public bool IsCompleted => _producer != null && Volatile.Read(ref _producer[2]) != 0 && MessagesReceived == MessagesSent;
@@ -148,8 +155,17 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     public void Write(in T item, CancellationToken cancellationToken = default)
     {
-        while (!TryWrite(item))
-            _notFull.Wait(this, static r => r.HasSpace, _wait, Name, cancellationToken);
+        if (TryWrite(item)) return;
+        _lifetime.Enter(Name);
+        try
+        {
+            while (!TryWrite(item))
+                _notFull.Wait(this, static r => r.HasSpace, _wait, Name, cancellationToken);
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     /// <summary>Producer: writes every item, waiting while the ring is full; publishes once per contiguous batch.</summary>
@@ -158,11 +174,19 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     public void Write(ReadOnlySpan<T> items, CancellationToken cancellationToken = default)
     {
-        while (!items.IsEmpty)
+        _lifetime.Enter(Name);
+        try
         {
-            int n = TryWrite(items);
-            items = items[n..];
-            if (!items.IsEmpty && n == 0) _notFull.Wait(this, static r => r.HasSpace, _wait, Name, cancellationToken);
+            while (!items.IsEmpty)
+            {
+                int n = TryWrite(items);
+                items = items[n..];
+                if (!items.IsEmpty && n == 0) _notFull.Wait(this, static r => r.HasSpace, _wait, Name, cancellationToken);
+            }
+        }
+        finally
+        {
+            _lifetime.Exit();
         }
     }
 
@@ -223,8 +247,16 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     {
         if (_consumer == null) ThrowDisposed();
         if (HasData) return true;
-        _notEmpty.Wait(this, static r => r.HasData || r.IsProducerCompleted, _wait, Name, cancellationToken);
-        return HasData;
+        _lifetime.Enter(Name);
+        try
+        {
+            _notEmpty.Wait(this, static r => r.HasData || r.IsProducerCompleted, _wait, Name, cancellationToken);
+            return HasData;
+        }
+        finally
+        {
+            _lifetime.Exit();
+        }
     }
 
     /// <summary>Producer: no more messages. The consumer drains what is there, then <see cref="WaitToRead"/>
@@ -257,9 +289,10 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     /// The ring's counts stay in <see cref="RingMetrics"/>.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (!_lifetime.Close()) return;
         _notEmpty.Close();
         _notFull.Close();
+        _lifetime.WaitUntilEmpty();
         RingMetrics.Retire(this, MessagesSent, MessagesReceived);
         _producer = null;
         _consumer = null;

@@ -80,10 +80,14 @@ public sealed unsafe class PartitionedCounter : IDisposable
     /// <exception cref="ObjectDisposedException">The counter is disposed.</exception>
     public long Sum()
     {
-        ObjectDisposedException.ThrowIf(_spare == null, this);
-        long sum = 0;
-        foreach (nint slot in Volatile.Read(ref _slots)) sum += Volatile.Read(ref *(long*)slot);
-        return sum;
+        // Under the lock Dispose takes, so a metrics thread summing never reads unmapped slots.
+        lock (_claimLock)
+        {
+            ObjectDisposedException.ThrowIf(_spare == null, this);
+            long sum = 0;
+            foreach (nint slot in _slots) sum += Volatile.Read(ref *(long*)slot);
+            return sum;
+        }
     }
 
     /// <summary>Claims a slot for the calling thread alone, on the node it runs on (call it from a pinned worker
@@ -95,9 +99,9 @@ public sealed unsafe class PartitionedCounter : IDisposable
         {
             ObjectDisposedException.ThrowIf(_spare == null, this);
             int node = Native.LibC.IsSupportedPlatform ? Scheduling.ThreadAffinity.GetCurrentCpu().Node : -1;
+            if (!_platform.Topology.HasNode(node)) node = _platform.Topology.Nodes[0].Id;
             if (!_arenaByNode.TryGetValue(node, out var arena))
             {
-                if (!_platform.Topology.HasNode(node)) node = _platform.Topology.Nodes[0].Id;
                 arena = new NumaArena(_platform, new NumaArenaOptions { Nodes = [node], ChunkBytes = 4096 });
                 _arenas.Add(arena);
                 _arenaByNode[node] = arena;
@@ -136,7 +140,15 @@ public sealed unsafe class PartitionedCounter : IDisposable
         public void Increment() => Add(1);
 
         /// <summary>This slot's own count.</summary>
-        public long Value => Volatile.Read(ref *_slot);
+        /// <exception cref="ObjectDisposedException">The counter is disposed.</exception>
+        public long Value
+        {
+            get
+            {
+                if (_counter._spare == null) ThrowDisposed();
+                return Volatile.Read(ref *_slot);
+            }
+        }
 
         internal nint Address => (nint)_slot;
 
@@ -158,8 +170,8 @@ public sealed unsafe class PartitionedCounter : IDisposable
         {
             if (_spare == null) return;
             _spare = null;
+            Array.Clear(_slotByCpu);
+            foreach (var arena in _arenas) arena.Dispose();
         }
-        Array.Clear(_slotByCpu);
-        foreach (var arena in _arenas) arena.Dispose();
     }
 }

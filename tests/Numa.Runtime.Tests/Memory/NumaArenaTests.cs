@@ -133,6 +133,18 @@ public sealed unsafe class NumaArenaTests
         Assert.Contains("not a power of two", e.Message);
     }
 
+    [Theory]
+    [InlineData(ulong.MaxValue)]
+    [InlineData(ulong.MaxValue - 7)]
+    [InlineData(1UL << 62)]
+    public void Absurd_sizes_are_refused_rather_than_wrapping_onto_live_memory(ulong size)
+    {
+        using var arena = NewArena();
+        arena.Allocate(16, 16);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => arena.Allocate((nuint)size, 16));
+    }
+
     [Fact]
     public void Alignment_above_the_chunk_alignment_is_rejected()
     {

@@ -64,6 +64,7 @@ public sealed class PartitionedCounterTests
         counter.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => slot.Increment());
+        Assert.Throws<ObjectDisposedException>(() => slot.Value);
         Assert.Throws<ObjectDisposedException>(() => counter.ClaimSlot());
     }
 }
