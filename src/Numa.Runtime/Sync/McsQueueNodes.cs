@@ -8,6 +8,9 @@ namespace Numa.Sync;
 
 /// <summary>The calling thread's MCS queue nodes (a small stack, one per lock held at once) and its parking
 /// semaphore. Queue nodes are 128 bytes apart so waiters never share a line.</summary>
+/// <remarks>Known limit: each thread that ever takes an McsLock keeps one 4 KiB page and one semaphore for the
+/// life of the process (a releaser may still touch a queue node after its thread exits). Fine for pinned
+/// workers and a bounded thread pool; a free list of retired blocks would bound it under thread churn.</remarks>
 internal sealed unsafe class McsQueueNodes
 {
     internal const int Count = 8;
