@@ -28,6 +28,8 @@ public sealed class NumaTopology
         Warnings = warnings;
         _byId = nodes.ToDictionary(n => n.Id);
         _cpuById = cpus.ToDictionary(c => c.Id);
+        MemoryNodes = [.. nodes.Where(n => n.CanHoldMemory)];
+        CpuNodes = [.. nodes.Where(n => n.HasCpus)];
     }
 
     /// <summary>Where the topology was read from.</summary>
@@ -46,13 +48,13 @@ public sealed class NumaTopology
     public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Nodes that can hold this process's pages (memory present and allowed), ascending by id.</summary>
-    public IReadOnlyList<NumaNode> MemoryNodes => [.. Nodes.Where(n => n.CanHoldMemory)];
+    public IReadOnlyList<NumaNode> MemoryNodes { get; }
 
     /// <summary>Nodes with at least one allowed CPU, ascending by id.</summary>
-    public IReadOnlyList<NumaNode> CpuNodes => [.. Nodes.Where(n => n.HasCpus)];
+    public IReadOnlyList<NumaNode> CpuNodes { get; }
 
     /// <summary>True when two or more nodes can hold memory: the only case where binding memory matters.</summary>
-    public bool IsMultiNode => Nodes.Count(n => n.CanHoldMemory) >= 2;
+    public bool IsMultiNode => MemoryNodes.Count >= 2;
 
     /// <summary>Total memory of all nodes in bytes.</summary>
     public long MemoryTotalBytes => Nodes.Sum(n => n.MemoryTotalBytes);
