@@ -28,8 +28,10 @@ public sealed unsafe class McsLock
     private int _holderThread;     // managed thread id of the holder, 0 when free
 
     /// <summary>Creates a lock whose waiters check their flag <paramref name="spinIterations"/> times (one
-    /// <c>pause</c> between checks, tens of microseconds in all by default) before parking.</summary>
-    public McsLock(int spinIterations = 4096)
+    /// <c>pause</c> between checks, about ten microseconds in all by default) before parking. Short on purpose:
+    /// under oversubscription the thread the lock was handed to may not be running, and a spinning waiter only
+    /// keeps it off the CPU.</summary>
+    public McsLock(int spinIterations = 256)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(spinIterations);
         SpinIterations = spinIterations;
