@@ -52,6 +52,11 @@ public sealed class NodeMemory
         get { lock (_lock) return _arenas.Count; }
     }
 
+    internal bool Holds(NumaArena arena)
+    {
+        lock (_lock) return _arenas.Contains(arena);
+    }
+
     internal void Register(NumaArena arena)
     {
         lock (_lock) _arenas.Add(arena);
