@@ -31,14 +31,11 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     private readonly RingMemory _memory;
     private readonly long _capacity;
     private readonly long _mask;
-    private readonly RingSignal _notEmpty = new();
-    private readonly RingSignal _notFull = new();
-    private readonly RingWaitStrategy _wait;
+    private readonly RingWaiters _waiters;
     private long* _head;
     private long* _tail;
     private long* _completed;
     private Slot* _slots;
-    private readonly RingLifetime _lifetime = new();
 
     /// <summary>Creates a ring on <see cref="NumaPlatform.Current"/>.</summary>
     public MpscRing(MpscRingOptions options) : this(NumaPlatform.Current, options) { }
@@ -52,7 +49,7 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
         if (options.Capacity < 2 || !System.Numerics.BitOperations.IsPow2(options.Capacity))
             throw new ArgumentOutOfRangeException(nameof(options), options.Capacity, "Capacity must be a power of two, at least 2.");
         Name = options.Name ?? $"mpsc<{typeof(T).Name}>";
-        _wait = options.Wait;
+        _waiters = new RingWaiters(Name, options.Wait);
         _capacity = options.Capacity;
         _mask = options.Capacity - 1;
         int home = RingMemory.ResolveHome(platform, RingPlacement.ConsumerLocal, -1, options.ConsumerNode, null);
@@ -107,7 +104,7 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
                 {
                     slot->Value = item;
                     Volatile.Write(ref slot->Sequence, pos + 1);
-                    _notEmpty.WakeIfWaiting();
+                    _waiters.NotEmpty.WakeIfWaiting();
                     return true;
                 }
                 pos = seen;
@@ -130,16 +127,9 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     public void Write(in T item, CancellationToken cancellationToken = default)
     {
         if (TryWrite(item)) return;
-        _lifetime.Enter(Name);
-        try
-        {
-            while (!TryWrite(item))
-                _notFull.Wait(this, static r => r.HasSpace || r.IsProducerCompleted, _wait, Name, cancellationToken);
-        }
-        finally
-        {
-            _lifetime.Exit();
-        }
+        using var call = _waiters.EnterBlockingCall();
+        while (!TryWrite(item))
+            _waiters.Wait(_waiters.NotFull, this, static r => r.HasSpace || r.IsProducerCompleted, cancellationToken);
     }
 
     /// <summary>Consumer: reads the oldest published message if there is one.</summary>
@@ -159,7 +149,7 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
         item = slot->Value;
         Volatile.Write(ref slot->Sequence, tail + _capacity);
         Volatile.Write(ref *tailPtr, tail + 1);
-        _notFull.WakeIfWaiting();
+        _waiters.NotFull.WakeIfWaiting();
         return true;
     }
 
@@ -180,16 +170,9 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     {
         if (_tail == null) ThrowDisposed();
         if (HasData) return true;
-        _lifetime.Enter(Name);
-        try
-        {
-            _notEmpty.Wait(this, static r => r.HasData || r.IsDrainedAndCompleted, _wait, Name, cancellationToken);
-            return HasData;
-        }
-        finally
-        {
-            _lifetime.Exit();
-        }
+        using var call = _waiters.EnterBlockingCall();
+        _waiters.Wait(_waiters.NotEmpty, this, static r => r.HasData || r.IsDrainedAndCompleted, cancellationToken);
+        return HasData;
     }
 
     /// <summary>No more messages: later writes throw; the consumer drains what is there, then
@@ -200,7 +183,7 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     {
         if (_completed == null) ThrowDisposed();
         Volatile.Write(ref *_completed, 1);
-        _notEmpty.Wake();
+        _waiters.NotEmpty.Wake();
     }
 
     /// <summary>Which node holds each page of the ring (move_pages).</summary>
@@ -239,10 +222,7 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     /// <summary>Releases blocked callers with <see cref="ObjectDisposedException"/>, then frees the ring's memory.</summary>
     public void Dispose()
     {
-        if (!_lifetime.Close()) return;
-        _notEmpty.Close();
-        _notFull.Close();
-        _lifetime.WaitUntilEmpty();
+        if (!_waiters.Close()) return;
         RingMetrics.Retire(this, MessagesSent, MessagesReceived);
         _head = _tail = _completed = null;
         _slots = null;

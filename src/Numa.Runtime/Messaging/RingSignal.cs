@@ -11,13 +11,13 @@ namespace Numa.Messaging;
 /// process-wide barrier, either the waiter sees the publication or the signaller sees the waiter. A wake-up
 /// between the waiter's generation read and its sleep moves the generation, so it is never lost.
 /// The barrier and the lock are paid only on the way to sleep and when someone sleeps.
+/// After <see cref="Close"/> every waiter leaves with <see cref="ObjectDisposedException"/>.
 /// </summary>
 internal sealed class RingSignal
 {
     private readonly object _gate = new();
     private long _generation;     // bumped by every wake-up, under _gate
     private int _waiting;         // waiters parked or about to park
-    private int _active;          // threads inside Wait: closing waits for them to leave
     private volatile bool _closed;
 
     /// <summary>True while some waiter is parked or about to park. A plain read on the signalling hot path.</summary>
@@ -46,57 +46,47 @@ internal sealed class RingSignal
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     internal void Wait<TState>(TState state, Func<TState, bool> ready, RingWaitStrategy strategy, string owner, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _active);
-        try
+        ObjectDisposedException.ThrowIf(_closed, owner);
+        for (int i = 0; i < strategy.SpinIterations; i++)
         {
-            ObjectDisposedException.ThrowIf(_closed, owner);
-            for (int i = 0; i < strategy.SpinIterations; i++)
-            {
-                if (ready(state)) return;
-                Thread.SpinWait(16);
-            }
-            for (int i = 0; i < strategy.YieldIterations; i++)
-            {
-                if (ready(state)) return;
-                Thread.Yield();
-            }
-            using var wakeOnCancel = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((RingSignal)s!).Wake(), this) : default;
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                long generation;
-                lock (_gate) generation = _generation;
-                Interlocked.Increment(ref _waiting);
-                try
-                {
-                    Interlocked.MemoryBarrierProcessWide();
-                    ObjectDisposedException.ThrowIf(_closed, owner);
-                    if (ready(state)) return;
-                    lock (_gate)
-                    {
-                        while (_generation == generation) Monitor.Wait(_gate);
-                    }
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _waiting);
-                }
-                ObjectDisposedException.ThrowIf(_closed, owner);
-            }
+            if (ready(state)) return;
+            Thread.SpinWait(16);
         }
-        finally
+        for (int i = 0; i < strategy.YieldIterations; i++)
         {
-            Interlocked.Decrement(ref _active);
+            if (ready(state)) return;
+            Thread.Yield();
+        }
+        using var wakeOnCancel = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((RingSignal)s!).Wake(), this) : default;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long generation;
+            lock (_gate) generation = _generation;
+            Interlocked.Increment(ref _waiting);
+            try
+            {
+                Interlocked.MemoryBarrierProcessWide();
+                ObjectDisposedException.ThrowIf(_closed, owner);
+                if (ready(state)) return;
+                lock (_gate)
+                {
+                    while (_generation == generation) Monitor.Wait(_gate);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+            ObjectDisposedException.ThrowIf(_closed, owner);
         }
     }
 
-    /// <summary>Releases every waiter with <see cref="ObjectDisposedException"/> and returns once none is
-    /// inside <see cref="Wait"/>, so the ring's memory can be unmapped.</summary>
+    /// <summary>Releases every waiter with <see cref="ObjectDisposedException"/> and refuses new ones. The ring
+    /// (<see cref="RingWaiters.Close"/>) then waits for its blocking calls to leave before unmapping.</summary>
     internal void Close()
     {
         _closed = true;
         Wake();
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _active) != 0) spin.SpinOnce();
     }
 }

@@ -30,13 +30,10 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     private readonly RingMemory _memory;
     private readonly long _capacity;
     private readonly long _mask;
-    private readonly RingSignal _notEmpty = new();   // the consumer parks here
-    private readonly RingSignal _notFull = new();    // the producer parks here
-    private readonly RingWaitStrategy _wait;
+    private readonly RingWaiters _waiters;
     private long* _producer;   // [0] head: next slot to write; [1] cached tail; [2] completed flag
     private long* _consumer;   // [0] tail: next slot to read;  [1] cached head
     private T* _slots;
-    private readonly RingLifetime _lifetime = new();
 
     /// <summary>Creates a ring on <see cref="NumaPlatform.Current"/>.</summary>
     public SpscRing(SpscRingOptions options) : this(NumaPlatform.Current, options) { }
@@ -51,7 +48,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
         if (options.Capacity < 2 || !System.Numerics.BitOperations.IsPow2(options.Capacity))
             throw new ArgumentOutOfRangeException(nameof(options), options.Capacity, "Capacity must be a power of two, at least 2.");
         Name = options.Name ?? $"spsc<{typeof(T).Name}>";
-        _wait = options.Wait;
+        _waiters = new RingWaiters(Name, options.Wait);
         _capacity = options.Capacity;
         _mask = options.Capacity - 1;
         int home = RingMemory.ResolveHome(platform, options.Placement, options.ProducerNode, options.ConsumerNode, options.Node);
@@ -118,7 +115,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
         }
         _slots[head & _mask] = item;
         Volatile.Write(ref p[0], head + 1);
-        _notEmpty.WakeIfWaiting();
+        _waiters.NotEmpty.WakeIfWaiting();
         return true;
     }
 
@@ -145,7 +142,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
         items[..first].CopyTo(new Span<T>(_slots + start, first));
         items[first..n].CopyTo(new Span<T>(_slots, n - first));
         Volatile.Write(ref p[0], head + n);
-        _notEmpty.WakeIfWaiting();
+        _waiters.NotEmpty.WakeIfWaiting();
         return n;
     }
 
@@ -156,16 +153,9 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     public void Write(in T item, CancellationToken cancellationToken = default)
     {
         if (TryWrite(item)) return;
-        _lifetime.Enter(Name);
-        try
-        {
-            while (!TryWrite(item))
-                _notFull.Wait(this, static r => r.HasSpace, _wait, Name, cancellationToken);
-        }
-        finally
-        {
-            _lifetime.Exit();
-        }
+        using var call = _waiters.EnterBlockingCall();
+        while (!TryWrite(item))
+            _waiters.Wait(_waiters.NotFull, this, static r => r.HasSpace, cancellationToken);
     }
 
     /// <summary>Producer: writes every item, waiting while the ring is full; publishes once per contiguous batch.</summary>
@@ -174,19 +164,12 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
     public void Write(ReadOnlySpan<T> items, CancellationToken cancellationToken = default)
     {
-        _lifetime.Enter(Name);
-        try
+        using var call = _waiters.EnterBlockingCall();
+        while (!items.IsEmpty)
         {
-            while (!items.IsEmpty)
-            {
-                int n = TryWrite(items);
-                items = items[n..];
-                if (!items.IsEmpty && n == 0) _notFull.Wait(this, static r => r.HasSpace, _wait, Name, cancellationToken);
-            }
-        }
-        finally
-        {
-            _lifetime.Exit();
+            int n = TryWrite(items);
+            items = items[n..];
+            if (!items.IsEmpty && n == 0) _waiters.Wait(_waiters.NotFull, this, static r => r.HasSpace, cancellationToken);
         }
     }
 
@@ -209,7 +192,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
         }
         item = _slots[tail & _mask];
         Volatile.Write(ref c[0], tail + 1);
-        _notFull.WakeIfWaiting();
+        _waiters.NotFull.WakeIfWaiting();
         return true;
     }
 
@@ -235,7 +218,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
         new ReadOnlySpan<T>(_slots + start, first).CopyTo(destination);
         new ReadOnlySpan<T>(_slots, n - first).CopyTo(destination[first..]);
         Volatile.Write(ref c[0], tail + n);
-        _notFull.WakeIfWaiting();
+        _waiters.NotFull.WakeIfWaiting();
         return n;
     }
 
@@ -247,16 +230,9 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     {
         if (_consumer == null) ThrowDisposed();
         if (HasData) return true;
-        _lifetime.Enter(Name);
-        try
-        {
-            _notEmpty.Wait(this, static r => r.HasData || r.IsProducerCompleted, _wait, Name, cancellationToken);
-            return HasData;
-        }
-        finally
-        {
-            _lifetime.Exit();
-        }
+        using var call = _waiters.EnterBlockingCall();
+        _waiters.Wait(_waiters.NotEmpty, this, static r => r.HasData || r.IsProducerCompleted, cancellationToken);
+        return HasData;
     }
 
     /// <summary>Producer: no more messages. The consumer drains what is there, then <see cref="WaitToRead"/>
@@ -266,7 +242,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     {
         if (_producer == null) ThrowDisposed();
         Volatile.Write(ref _producer[2], 1);
-        _notEmpty.Wake();
+        _waiters.NotEmpty.Wake();
     }
 
     /// <summary>Which node holds each page of the ring (move_pages), for placement checks.</summary>
@@ -289,10 +265,7 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
     /// The ring's counts stay in <see cref="RingMetrics"/>.</summary>
     public void Dispose()
     {
-        if (!_lifetime.Close()) return;
-        _notEmpty.Close();
-        _notFull.Close();
-        _lifetime.WaitUntilEmpty();
+        if (!_waiters.Close()) return;
         RingMetrics.Retire(this, MessagesSent, MessagesReceived);
         _producer = null;
         _consumer = null;
