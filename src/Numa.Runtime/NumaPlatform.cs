@@ -58,6 +58,18 @@ public sealed class NumaPlatform
     /// <summary>Every node's memory account, ascending by node id.</summary>
     public IReadOnlyList<NodeMemory> Nodes => [.. Topology.Nodes.Select(n => _nodeMemory[n.Id])];
 
+    /// <summary>The node the calling thread runs on now (getcpu(2)); where that is unknown (another OS, a node
+    /// outside the topology), the first node that holds memory. For memory a thread is about to own.</summary>
+    public int CurrentNode()
+    {
+        if (LibC.IsSupportedPlatform)
+        {
+            int node = NumaSyscalls.GetCpu().Node;
+            if (Topology.HasNode(node)) return node;
+        }
+        return Topology.MemoryNodes.Count > 0 ? Topology.MemoryNodes[0].Id : Topology.Nodes[0].Id;
+    }
+
     /// <summary>Detects the topology, decides binding and pinning, and logs both (one line each).</summary>
     /// <exception cref="NumaConfigurationException"><see cref="NumaPlatformOptions.Cpuset"/> names CPUs this
     /// process may not use.</exception>

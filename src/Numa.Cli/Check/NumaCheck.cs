@@ -80,6 +80,7 @@ internal static class NumaCheck
         // then single CPUs (up to eight, spread over the node): each must run exactly there.
         var seen = new SortedSet<int>();
         var strays = new List<string>();
+        var single = Sample(node.Cpus, 8);
         try
         {
             RunPinned(node.Id, node.Cpus, where =>
@@ -87,7 +88,7 @@ internal static class NumaCheck
                 seen.Add(where.Cpu);
                 if (!node.Cpus.Contains(where.Cpu) || where.Node != node.Id) strays.Add($"cpu {where.Cpu} node {where.Node}");
             });
-            foreach (int cpu in Sample(node.Cpus, 8))
+            foreach (int cpu in single)
             {
                 RunPinned(node.Id, CpuSet.Of(cpu), where =>
                 {
@@ -99,7 +100,6 @@ internal static class NumaCheck
         {
             return new(check, subject, CheckOutcome.Fail, e.Message);
         }
-        var single = Sample(node.Cpus, 8);
         string detail = strays.Count == 0
             ? string.Create(CultureInfo.InvariantCulture, $"pinned to cpus {node.Cpus}: {PinSamples} getcpu samples on node {node.Id} (cpus seen {CpuSet.Of(seen)}); pinned to each of cpus {CpuSet.Of(single)}: every sample on that cpu")
             : string.Create(CultureInfo.InvariantCulture, $"{strays.Count} getcpu samples ran outside their pinning, e.g. {strays[0]}");

@@ -1,6 +1,5 @@
 // The native block a ring lives in: index cache lines and slots in one mapping bound to the ring's home node.
 using Numa.Memory;
-using Numa.Scheduling;
 
 namespace Numa.Messaging;
 
@@ -43,13 +42,7 @@ internal sealed unsafe class RingMemory : IDisposable
     internal static int ResolveHome(NumaPlatform platform, RingPlacement placement, int producerNode, int consumerNode, int? explicitNode)
     {
         int node = explicitNode ?? (placement == RingPlacement.ProducerLocal ? producerNode : consumerNode);
-        if (node >= 0) return platform.Topology.GetNode(node).Id;
-        if (Native.LibC.IsSupportedPlatform)
-        {
-            int current = ThreadAffinity.GetCurrentCpu().Node;
-            if (platform.Topology.HasNode(current)) return current;
-        }
-        return platform.Topology.MemoryNodes.Count > 0 ? platform.Topology.MemoryNodes[0].Id : platform.Topology.Nodes[0].Id;
+        return node >= 0 ? platform.Topology.GetNode(node).Id : platform.CurrentNode();
     }
 
     public void Dispose()

@@ -2,7 +2,6 @@
 // releaser wakes.
 using System.Runtime.InteropServices;
 using Numa.Memory;
-using Numa.Scheduling;
 
 namespace Numa.Sync;
 
@@ -40,10 +39,8 @@ internal sealed unsafe class McsQueueNodes
         // On the node the thread runs on when it first takes an MCS lock (a pinned worker's own node). The page
         // lives as long as the process: a queue node may still be read by a releaser after its thread exits.
         var platform = NumaPlatform.Current;
-        int node = Native.LibC.IsSupportedPlatform ? ThreadAffinity.GetCurrentCpu().Node : -1;
-        if (!platform.Topology.HasNode(node)) node = platform.Topology.Nodes[0].Id;
-        Node = node;
-        _arena = platform.Node(node).CreateArena(chunkBytes: 4096);
+        Node = platform.CurrentNode();
+        _arena = platform.Node(Node).CreateArena(chunkBytes: 4096);
         var block = _arena.AllocateSpan<byte>(Count * NodeBytes, NodeBytes);
         fixed (byte* p = block) _block = p;
         lock (s_parkersLock)

@@ -98,8 +98,7 @@ public sealed unsafe class PartitionedCounter : IDisposable
         lock (_claimLock)
         {
             ObjectDisposedException.ThrowIf(_spare == null, this);
-            int node = Native.LibC.IsSupportedPlatform ? Scheduling.ThreadAffinity.GetCurrentCpu().Node : -1;
-            if (!_platform.Topology.HasNode(node)) node = _platform.Topology.Nodes[0].Id;
+            int node = _platform.CurrentNode();
             if (!_arenaByNode.TryGetValue(node, out var arena))
             {
                 arena = new NumaArena(_platform, new NumaArenaOptions { Nodes = [node], ChunkBytes = 4096 });

@@ -70,6 +70,16 @@ public sealed class PinningTests
     }
 
     [Fact]
+    public async Task The_current_node_is_the_node_of_the_cpu_the_thread_is_pinned_to()
+    {
+        int cpu = Allowed.Max;
+        int node = -1;
+        await PinnedThread.Start("test-current-node", CpuSet.Of(cpu), () => node = NumaPlatform.Current.CurrentNode()).Completion;
+
+        Assert.Equal(NumaPlatform.Current.Topology.NodeOfCpu(cpu), node);
+    }
+
+    [Fact]
     public void Getcpu_reports_an_allowed_cpu_and_its_node()
     {
         var where = ThreadAffinity.GetCurrentCpu();
