@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test tiers need on a fresh Debian 12 machine: QEMU, busybox and cpio for the
-# multi-node guest (eng/numa-vm.sh), and the guest's kernel. The .NET SDK and NuGet packages come
+# multi-node guest (eng/numa-vm.sh), and the guest's kernel; the npm packages of every suite under
+# tests/interop and tests/fault that has a package-lock.json (`npm ci`, exact versions). The .NET SDK and NuGet packages come
 # with the machine and `dotnet restore`. Versions are pinned to Debian 12's; when the mirror has moved
 # on, the current bookworm version is installed instead and the script says so.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 pinned=(
   "qemu-system-x86=1:7.2+dfsg-7+deb12u18+b3"
   "busybox-static=1:1.35.0-4+deb12u1+b1"
@@ -22,6 +24,11 @@ if [[ ${#need[@]} -gt 0 ]]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]%%=*}" >/dev/null
   fi
 fi
+# Node packages (independent implementations to check against), pinned by each suite's package-lock.json.
+for lock in tests/interop/*/package-lock.json tests/fault/*/package-lock.json; do
+  [[ -f "$lock" ]] || continue
+  (cd "$(dirname "$lock")" && npm ci --no-audit --no-fund --loglevel=error)
+done
 # Boot the guest once: fetches and unpacks the kernel so the first test run does not time out on it.
-"$(dirname "$0")/numa-vm.sh" --nodes 2 -- true
+eng/numa-vm.sh --nodes 2 -- true
 echo "install-test-deps: qemu $(dpkg-query -W -f='${Version}' qemu-system-x86), guest kernel $(cat "${NUMA_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/numa/vm}/kernel/package")"

@@ -5,18 +5,27 @@
 #   eng/test.sh --unit          only the unit tier (any machine, one node is enough)
 #   eng/test.sh --multinode     only the multi-node tier (2-node guest; 4-node guest with a memory-less
 #                               node 2 and a CPU-less node 3), each also running `numa check`
+#   eng/test.sh --interop       only tests/interop/*/run.sh (our formats against independent implementations)
+#   eng/test.sh --fault         only tests/fault/*/run.sh (crashes, torn and corrupted files, malformed input)
+#
+# A suite script under tests/interop/ or tests/fault/ runs from the repository root after the build, gets
+# NUMA_CONFIG (Release) and NUMA_RESULTS (a folder for its logs), and ends its output with the line
+# "N passed, N failed" (optionally preceded by "N skipped"); a script that exits non-zero without that line
+# counts as one failure.
 #
 # Test projects are xunit v3 executables: they run directly here and inside the guest. Per-tier xUnit XML
 # lands in artifacts/test-results/. Skipped tests are reported, not counted as passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-tiers="unit multinode"
+tiers="unit interop fault multinode"
 case "${1:-}" in
   --unit) tiers="unit" ;;
   --multinode) tiers="multinode" ;;
+  --interop) tiers="interop" ;;
+  --fault) tiers="fault" ;;
   "") ;;
-  *) echo "usage: eng/test.sh [--unit|--multinode]" >&2; exit 2 ;;
+  *) echo "usage: eng/test.sh [--unit|--interop|--fault|--multinode]" >&2; exit 2 ;;
 esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 config=Release
@@ -76,6 +85,36 @@ if [[ " $tiers " == *" unit "* ]]; then
   "$numa" check >"$results/unit-numa-check.log" 2>&1
   count_check "unit" $?
 fi
+
+# Runs one suite script and adds the counts from its last "N passed, N failed" line.
+run_suite() {
+  local tier=$1 script=$2 name log
+  name=$(basename "$(dirname "$script")")
+  log="$results/$tier-$name.log"
+  NUMA_CONFIG=$config NUMA_RESULTS="$results" "$script" >"$log" 2>&1
+  local rc=$? line p f s
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
+  s=$(grep -E '^[0-9]+ skipped' "$log" | tail -1 | awk '{print $1}')
+  if [[ -z "$line" ]]; then
+    echo "   $tier $name: no result line (exit $rc); last lines:"; tail -15 "$log" | sed 's/^/     /'
+    failed=$((failed + 1)); return
+  fi
+  read -r p _ f _ <<<"$line"
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+  [[ $f -ne 0 ]] && grep -E '^(FAIL|not ok)' "$log" | sed 's/^/     /'
+  echo "   $tier $name: $p passed, $f failed, ${s:-0} skipped"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+}
+
+for tier in interop fault; do
+  [[ " $tiers " == *" $tier "* ]] || continue
+  shopt -s nullglob
+  scripts=(tests/$tier/*/run.sh)
+  shopt -u nullglob
+  [[ ${#scripts[@]} -eq 0 ]] && continue
+  echo "== $tier tier"
+  for script in "${scripts[@]}"; do run_suite "$tier" "$script"; done
+done
 
 if [[ " $tiers " == *" multinode "* ]]; then
   layouts=("2node:--nodes 2" "4node:--nodes 4 --memoryless 2 --cpuless 3")
