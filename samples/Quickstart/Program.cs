@@ -1,31 +1,47 @@
-// Quickstart: start one pinned worker per allowed CPU (scatter over nodes), let each fill a histogram in its
-// own node-local arena, then show where each worker ran and where its pages live.
-// Run: dotnet run --project samples/Quickstart [-- --overprovisioned]
+// Quickstart: ingest workers (one per node) → counters (one per CPU, node-local histograms) → a reporter, all declared
+// with attributes; the generated NumaApp plans, wires and runs them. Then it shows where everything ran and checks
+// that each counter's Local state and each ring sit on the expected node.
+// Run: dotnet run --project samples/Quickstart [-- --overprovisioned] [--check]   (--check: exit 1 on a misplacement)
 using Microsoft.Extensions.Logging;
 using Numa;
-using Numa.Memory;
-using Numa.Scheduling;
+using Numa.Workers;
+using Quickstart;
 
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
 var platform = NumaPlatform.Create(new NumaPlatformOptions { Overprovisioned = args.Contains("--overprovisioned") },
     loggers.CreateLogger("Numa"));
 
-int workers = platform.Topology.AllowedCpus.Count;
-var report = new string[workers];
+await using var app = NumaApp.Create(new NumaAppOptions { Platform = platform });
+for (int i = 0; i < Counter.Buckets; i++) Counter.Weights[i] = 1 + i % 7;   // written before the workers start
+Console.Write(app.Describe().ToText());
 
-await using (var group = await WorkerGroup.StartAsync(platform, PinPolicy.Scatter, workers, ctx =>
-{
-    // The arena is created here, on the pinned thread, and bound to ctx.Node before its first touch.
-    Span<long> histogram = ctx.Arena.AllocateSpan<long>(256 * 1024);
-    var random = new Random(ctx.Index);
-    for (int i = 0; i < 1_000_000; i++) histogram[random.Next(histogram.Length)]++;
+await app.StartAsync();
+await app.Completion;
 
-    var pages = PagePlacement.Summarize(System.Runtime.InteropServices.MemoryMarshal.AsBytes(histogram));
-    var where = ThreadAffinity.GetCurrentCpu();
-    report[ctx.Index] = $"worker {ctx.Index}: planned cpu {ctx.Cpu} (node {ctx.Node}), ran on cpu {where.Cpu} (node {where.Node}); histogram pages: {pages}";
-}))
+var tallies = app.Reporter[0].Tallies.OrderBy(t => t.Counter).ToList();
+long total = tallies.Sum(t => t.Readings);
+foreach (var t in tallies)
+    Console.WriteLine($"counter {t.Counter} (node {t.Node}): {t.Readings} readings, weighted sum {t.WeightedSum}, " +
+                      $"histogram pages on its node {t.PagesOnExpectedNode}, elsewhere {t.PagesElsewhere}");
+Console.WriteLine($"total {total} readings (expected {Program.ReadingsPerIngest * app.Ingest.Count})");
+
+bool checkPlacement = platform.Binding == BindingState.Active;
+int misplaced = checkPlacement ? tallies.Count(t => t.PagesElsewhere > 0) : 0;
+foreach (var (ring, node, pages) in app.Graph.QueryRingPlacement())
 {
-    await group.Completion;
+    bool ok = !checkPlacement || pages.PagesOn(node) == pages.ResidentPages;
+    if (!ok) misplaced++;
+    Console.WriteLine($"ring {ring}: memory expected on node {node}, pages {pages}{(ok ? "" : "  MISPLACED")}");
 }
+if (!checkPlacement) Console.WriteLine($"placement not checked: binding is {NumaPlatform.Format(platform.Binding)} ({platform.BindingReason})");
 
-foreach (string line in report) Console.WriteLine(line);
+bool failed = total != Program.ReadingsPerIngest * app.Ingest.Count || tallies.Count != app.Counter.Count || misplaced > 0;
+Console.WriteLine(failed ? $"check FAILED: {misplaced} misplaced, {tallies.Count}/{app.Counter.Count} tallies" : "check passed");
+return args.Contains("--check") && failed ? 1 : 0;
+
+/// <summary>Quickstart's constants.</summary>
+internal static partial class Program
+{
+    /// <summary>Readings each ingest worker produces.</summary>
+    public const int ReadingsPerIngest = 200_000;
+}

@@ -1,6 +1,7 @@
 // A node-bound bump allocator: chunks come from mmap, are bound with mbind before anything touches them
 // (so first touch lands on the bound node), and are carved with an O(1) pointer bump. One owner thread.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Numa.Native;
 using Numa.Topology;
@@ -152,6 +153,17 @@ public sealed unsafe class NumaArena : IDisposable
         var span = new Span<T>(p, count);
         span.Clear();
         return span;
+    }
+
+    /// <summary>Like <see cref="Allocate{T}()"/>, as a handle that can be kept in a field.</summary>
+    public ArenaRef<T> AllocateRef<T>() where T : unmanaged => new((T*)Unsafe.AsPointer(ref Allocate<T>()));
+
+    /// <summary>Like <see cref="AllocateSpan{T}"/>, as a handle that can be kept in a field.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    public ArenaArray<T> AllocateArray<T>(int count) where T : unmanaged
+    {
+        Span<T> span = AllocateSpan<T>(count);
+        return new ArenaArray<T>((T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)), count);
     }
 
     private static nuint AlignmentOf<T>() where T : unmanaged

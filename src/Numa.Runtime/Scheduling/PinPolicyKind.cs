@@ -1,8 +1,14 @@
-// The kinds of pinning policy (constants, so attributes can name them).
+// The kinds of pinning policy (constants, so attributes can name them). Linked into the generator and analyzers
+// (internal there, BUILDING_SOURCE_GENERATOR) with the attributes.
 namespace Numa.Scheduling;
 
-/// <summary>How workers are spread over CPUs; see <see cref="PinPolicy"/>.</summary>
-public enum PinPolicyKind
+/// <summary>How workers are spread over CPUs; see <c>PinPolicy</c>.</summary>
+#if BUILDING_SOURCE_GENERATOR
+internal
+#else
+public
+#endif
+enum PinPolicyKind
 {
     /// <summary>Fill one node, core by core with SMT siblings together, before the next (glommio MaxPack).</summary>
     Compact,

@@ -8,7 +8,7 @@ namespace Numa.Scheduling;
 /// <summary>
 /// Starts <c>count</c> dedicated worker threads placed by a <see cref="PinPolicy"/>; each pins itself to its CPU
 /// and then runs the body with its <see cref="WorkerContext"/>. Logs
-/// <c>Started NUMA workers count=N nodes=M policy=… distribution="node0=…"</c>. In overprovisioned mode the
+/// <c>Started NUMA workers name=… count=N nodes=M policy=… distribution="node0=…"</c>. In overprovisioned mode the
 /// workers are not pinned and may share CPUs.
 /// </summary>
 public sealed class WorkerGroup : IAsyncDisposable
@@ -36,13 +36,27 @@ public sealed class WorkerGroup : IAsyncDisposable
     /// <summary>Plans, starts and waits until every worker has pinned itself.</summary>
     /// <exception cref="NumaConfigurationException">The policy does not fit (too many workers, bad cpuset).</exception>
     /// <exception cref="Native.NumaNativeException">A worker could not pin itself.</exception>
-    public static async Task<WorkerGroup> StartAsync(NumaPlatform platform, PinPolicy policy, int count,
+    public static Task<WorkerGroup> StartAsync(NumaPlatform platform, PinPolicy policy, int count,
         Action<WorkerContext> body, string name = "numa-worker")
     {
         ArgumentNullException.ThrowIfNull(platform);
+        ArgumentNullException.ThrowIfNull(policy);
+        var plan = CpuPlanner.Plan(platform.Topology, policy, count, allowSharing: !platform.PinningEnabled);
+        return StartAsync(platform, policy, plan, body, name);
+    }
+
+    /// <summary>Starts one worker per entry of a plan made earlier with <see cref="CpuPlanner.Plan"/> (the generated
+    /// <c>NumaApp</c> plans first, so rings can be placed on their producers' nodes before anything starts), and
+    /// waits until every worker has pinned itself. <paramref name="policy"/> is only logged.</summary>
+    /// <exception cref="Native.NumaNativeException">A worker could not pin itself.</exception>
+    public static async Task<WorkerGroup> StartAsync(NumaPlatform platform, PinPolicy policy, IReadOnlyList<WorkerPlacement> plan,
+        Action<WorkerContext> body, string name = "numa-worker")
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(body);
         bool pin = platform.PinningEnabled;
-        var plan = CpuPlanner.Plan(platform.Topology, policy, count, allowSharing: !pin);
         var stopping = new CancellationTokenSource();
         var threads = new PinnedThread[plan.Count];
         for (int i = 0; i < plan.Count; i++)
@@ -70,8 +84,8 @@ public sealed class WorkerGroup : IAsyncDisposable
             stopping.Dispose();
             throw;
         }
-        platform.Logger.LogInformation("Started NUMA workers count={Count} nodes={Nodes} policy={Policy} pinned={Pinned} distribution=\"{Distribution}\"",
-            plan.Count, group.Distribution.Count, policy.ToString(), pin,
+        platform.Logger.LogInformation("Started NUMA workers name={Name} count={Count} nodes={Nodes} policy={Policy} pinned={Pinned} distribution=\"{Distribution}\"",
+            name, plan.Count, group.Distribution.Count, policy.ToString(), pin,
             string.Join(' ', group.Distribution.Select(kv => string.Create(CultureInfo.InvariantCulture, $"node{kv.Key}={kv.Value}"))));
         return group;
     }

@@ -1,0 +1,13 @@
+// Metadata and global:: names of the runtime types the generator reads and writes. The attribute names come from the
+// linked attribute sources, so they cannot drift from Numa.Runtime.
+namespace Numa.Generators;
+
+internal static class KnownTypeNames
+{
+    public static readonly string PinnedWorkerAttribute = typeof(PinnedWorkerAttribute).FullName!;
+    public static readonly string NumaPlacementAttribute = typeof(NumaPlacementAttribute).FullName!;
+    public static readonly string InboxAttribute = typeof(InboxAttribute).FullName!;
+    public const string Outbox = "Numa.Messaging.Outbox`1";
+    public const string WorkerContext = "Numa.Scheduling.WorkerContext";
+    public const string Span = "System.Span`1";
+}
