@@ -1,5 +1,4 @@
-// Categories of Numa's diagnostics; the descriptors (NUMA0xxx usage, NUMA1xxx cross-node access,
-// NUMA2xxx pinning and queues) arrive with the generator/analyzer issue.
+// Categories of Numa's diagnostics (NUMA0xxx usage, NUMA1xxx cross-node access, NUMA2xxx pinning and queues).
 namespace Numa.Analyzers;
 
 /// <summary>Diagnostic categories.</summary>

@@ -1,0 +1,122 @@
+// Flags code that makes one worker's node-local memory reachable from another thread or node: another instance's
+// Local state (NUMA1001), Local state escaping into statics (NUMA1002) or into lambdas run elsewhere (NUMA1004),
+// workers writing Interleaved shared data (NUMA1005), and outboxes written by a second producer (NUMA2004).
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Numa.Analyzers;
+
+/// <summary>Cross-node access through Local state, Interleaved data and outboxes.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.CrossWorkerLocalAccess, DiagnosticDescriptors.LocalStateEscapesToStatic,
+        DiagnosticDescriptors.LocalStateCapturedByLambda, DiagnosticDescriptors.InterleavedWrite,
+        DiagnosticDescriptors.RingWithSecondProducer);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            var symbols = NumaSymbols.From(start.Compilation);
+            if (symbols is null) return;
+            start.RegisterOperationAction(c => AnalyzePropertyReference(c, symbols), OperationKind.PropertyReference);
+            start.RegisterOperationAction(c => AnalyzeAssignment(c, symbols), OperationKind.SimpleAssignment);
+        });
+    }
+
+    private static void AnalyzePropertyReference(OperationAnalysisContext context, NumaSymbols symbols)
+    {
+        var reference = (IPropertyReferenceOperation)context.Operation;
+        var property = reference.Property.OriginalDefinition;
+        if (symbols.IsLocalMember(property))
+        {
+            if (!IsOwnInstance(reference.Instance))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.CrossWorkerLocalAccess, reference.Syntax.GetLocation(), property.Name));
+            }
+            else if (ThreadHop.Find(reference) is { } sink)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LocalStateCapturedByLambda, reference.Syntax.GetLocation(), property.Name, sink));
+            }
+        }
+        else if (symbols.IsInterleavedMember(property))
+        {
+            if (IsInWorkerInstanceCode(context, symbols) && IsWritten(reference))
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InterleavedWrite, reference.Syntax.GetLocation(), property.Name));
+        }
+        else if (symbols.IsWorkerOutbox(property))
+        {
+            string? how = !IsOwnInstance(reference.Instance)
+                ? (reference.Instance is null ? "from static code" : "through another worker instance")
+                : ThreadHop.Find(reference) is { } sink ? $"from a lambda passed to '{sink}'" : null;
+            if (how is not null)
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RingWithSecondProducer, reference.Syntax.GetLocation(), property.Name, how));
+        }
+    }
+
+    private static void AnalyzeAssignment(OperationAnalysisContext context, NumaSymbols symbols)
+    {
+        var assignment = (ISimpleAssignmentOperation)context.Operation;
+        string? target = assignment.Target switch
+        {
+            IFieldReferenceOperation { Field.IsStatic: true } f => f.Field.Name,
+            IPropertyReferenceOperation { Property.IsStatic: true } p => p.Property.Name,
+            _ => null,
+        };
+        if (target is null) return;
+        var value = Unwrap(assignment.Value);
+        string? what = value switch
+        {
+            IInstanceReferenceOperation when symbols.IsWorker(context.ContainingSymbol.ContainingType) => "This worker (and with it its Local state)",
+            IAddressOfOperation { Reference: IPropertyReferenceOperation p } when symbols.IsLocalMember(p.Property.OriginalDefinition) => $"The address of Local state '{p.Property.Name}'",
+            _ => null,
+        };
+        if (what is not null)
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LocalStateEscapesToStatic, assignment.Syntax.GetLocation(), what, target));
+    }
+
+    /// <summary>True for <c>this.X</c> or plain <c>X</c> in the worker's own instance code.</summary>
+    private static bool IsOwnInstance(IOperation? instance) =>
+        instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+
+    private static bool IsInWorkerInstanceCode(OperationAnalysisContext context, NumaSymbols symbols) =>
+        context.ContainingSymbol is { IsStatic: false } member && symbols.IsWorker(member.ContainingType);
+
+    /// <summary>Whether the span returned by an Interleaved property is written: an element assigned, incremented or
+    /// passed by ref; a mutating Span method called on it; or the span passed where a writable Span is expected.</summary>
+    private static bool IsWritten(IPropertyReferenceOperation reference)
+    {
+        var parent = reference.Parent;
+        switch (parent)
+        {
+            case IPropertyReferenceOperation { Property.IsIndexer: true } element when element.Instance == reference:
+                return element.Parent switch
+                {
+                    IAssignmentOperation a => a.Target == element,
+                    IIncrementOrDecrementOperation => true,
+                    IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
+                    _ => false,
+                };
+            case IInvocationOperation call when call.Instance == reference:
+                return call.TargetMethod.Name is "Clear" or "Fill";
+            case IArgumentOperation argument:
+                return argument.Parameter?.Type is INamedTypeSymbol t && t.ConstructedFrom.ToDisplayString() == "System.Span<T>";
+            default:
+                return false;
+        }
+    }
+
+    private static IOperation Unwrap(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion) operation = conversion.Operand;
+        return operation;
+    }
+}
