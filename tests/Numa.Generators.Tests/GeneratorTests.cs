@@ -1,0 +1,178 @@
+// The generator on plain Roslyn: snapshots of every generated file, the output compiles without warnings, unrelated
+// edits hit the cache, the pipeline models hold no Roslyn objects, invalid workers produce nothing.
+using System.Collections;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Numa.Generators;
+using Numa.Tests.Roslyn;
+
+namespace Numa.Tests.Generators;
+
+public sealed class GeneratorTests
+{
+    internal const string Pipeline = """
+        using System;
+        using Numa;
+        using Numa.Messaging;
+        using Numa.Scheduling;
+
+        namespace Shop;
+
+        public readonly record struct Order(long Id, int Quantity);
+        public readonly record struct Total(int Shard, long Quantity);
+
+        [NumaPlacement(Placement.Local)]
+        public struct ShardState { public long Orders; public long Quantity; }
+
+        [PinnedWorker(Policy = PinPolicyKind.Scatter, PerNode = 1)]
+        public sealed partial class Intake
+        {
+            private partial Outbox<Order> ToShards { get; }
+
+            private void Run(WorkerContext context)
+            {
+                for (long id = 0; id < 100; id++) ToShards.Send((int)(id % ToShards.Consumers), new Order(id, 2));
+            }
+        }
+
+        [PinnedWorker(PerCpu = true)]
+        public sealed partial class Shard
+        {
+            [NumaPlacement(Placement.Local)] private partial ref ShardState State { get; }
+            [NumaPlacement(Placement.Local, Length = 64)] private partial Span<long> Buckets { get; }
+            [NumaPlacement(Placement.Interleaved, Length = 16)] internal static partial Span<int> Prices { get; }
+            private partial Outbox<Total> ToAudit { get; }
+
+            [Inbox]
+            private void On(in Order order)
+            {
+                State.Orders++;
+                State.Quantity += order.Quantity * Prices[(int)(order.Id % 16)];
+                Buckets[(int)(order.Id % 64)]++;
+            }
+
+            private void OnStop() => ToAudit.Send(0, new Total(0, State.Quantity));
+        }
+
+        [PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "0", Count = 1)]
+        internal sealed partial class Audit
+        {
+            public long Quantity;
+            [Inbox] private void On(Total total) => Quantity += total.Quantity;
+        }
+        """;
+
+    [Fact]
+    public void Snapshots_of_every_generated_file()
+    {
+        var (driver, _, _) = Run(Pipeline);
+        var generated = driver.GetRunResult().Results.Single().GeneratedSources;
+        Assert.Equal(["NumaApp.g.cs", "Shop.Audit.Worker.g.cs", "Shop.Intake.Worker.g.cs", "Shop.Shard.Worker.g.cs"],
+            generated.Select(g => g.HintName).Order(StringComparer.Ordinal));
+        foreach (var file in generated)
+            Snapshot.Match(file.SourceText.ToString(), $"{nameof(GeneratorTests)}.Pipeline#{Path.GetFileNameWithoutExtension(file.HintName)}");
+    }
+
+    [Fact]
+    public void Generated_code_compiles_without_warnings()
+    {
+        var (_, output, generatorDiagnostics) = Run(Pipeline);
+        Assert.Empty(generatorDiagnostics);
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void An_unrelated_edit_hits_the_cache()
+    {
+        var compilation = TestCompilation.Create(Pipeline);
+        var driver = TestCompilation.CreateDriver(new NumaGenerator()).RunGenerators(compilation);
+        var edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Shop; class Unrelated { int X => 1; }",
+            TestCompilation.ParseOptions, path: "Unrelated.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (var step in new[] { TrackingNames.Workers, TrackingNames.App })
+        {
+            var outputs = result.TrackedSteps[step].SelectMany(s => s.Outputs).ToList();
+            Assert.NotEmpty(outputs);
+            Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+                $"{step} re-ran: {o.Reason}"));
+        }
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void An_edit_to_a_worker_reruns_its_step()
+    {
+        var compilation = TestCompilation.Create(Pipeline);
+        var driver = TestCompilation.CreateDriver(new NumaGenerator()).RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single();
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+            Pipeline.Replace("Length = 64", "Length = 128"), TestCompilation.ParseOptions, path: tree.FilePath));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.Contains(result.TrackedSteps[TrackingNames.Workers].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("AllocateArray<long>(128)", result.GeneratedSources.Single(g => g.HintName == "Shop.Shard.Worker.g.cs").SourceText.ToString());
+    }
+
+    [Fact]
+    public void Pipeline_models_hold_no_Roslyn_objects()
+    {
+        var compilation = TestCompilation.Create(Pipeline);
+        var result = TestCompilation.CreateDriver(new NumaGenerator()).RunGenerators(compilation).GetRunResult().Results.Single();
+        int values = 0;
+        foreach (var step in new[] { TrackingNames.Workers, TrackingNames.RootNamespace, TrackingNames.App })
+            foreach (var run in result.TrackedSteps[step])
+                foreach (var (value, _) in run.Outputs)
+                {
+                    AssertNoRoslynObjects(value, new HashSet<object>(ReferenceEqualityComparer.Instance));
+                    values++;
+                }
+        Assert.True(values >= 5, $"only {values} step outputs were inspected");
+    }
+
+    [Fact]
+    public void A_worker_that_is_not_partial_generates_nothing_for_it()
+    {
+        var (driver, _, _) = Run("""
+            using Numa;
+            namespace Shop;
+            [PinnedWorker] public sealed class NotPartial { }
+            [PinnedWorker] public sealed partial class Fine { }
+            """);
+        var hints = driver.GetRunResult().Results.Single().GeneratedSources.Select(g => g.HintName).ToList();
+        Assert.Contains("Shop.Fine.Worker.g.cs", hints);
+        Assert.DoesNotContain("Shop.NotPartial.Worker.g.cs", hints);
+    }
+
+    [Fact]
+    public void No_workers_no_NumaApp()
+    {
+        var (driver, _, _) = Run("namespace Shop; public class Plain { }");
+        Assert.Empty(driver.GetRunResult().Results.Single().GeneratedSources);
+    }
+
+    internal static (GeneratorDriver Driver, Compilation Output, IReadOnlyList<Diagnostic> Diagnostics) Run(string source)
+    {
+        var compilation = TestCompilation.Create(source);
+        var driver = TestCompilation.CreateDriver(new NumaGenerator())
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        return (driver, output, diagnostics);
+    }
+
+    private static void AssertNoRoslynObjects(object? node, HashSet<object> seen)
+    {
+        if (node is null || !seen.Add(node)) return;
+        Assert.False(node is ISymbol or SyntaxNode or Compilation or SemanticModel or Location, $"pipeline model contains {node.GetType()}");
+        var type = node.GetType();
+        if (type.IsPrimitive || type.IsEnum || node is string) return;
+        if (node is IEnumerable items)
+        {
+            foreach (var item in items) AssertNoRoslynObjects(item, seen);
+            return;
+        }
+        foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            AssertNoRoslynObjects(field.GetValue(node), seen);
+    }
+}
