@@ -76,11 +76,25 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
         string? what = value switch
         {
             IInstanceReferenceOperation when symbols.IsWorker(context.ContainingSymbol.ContainingType) => "This worker (and with it its Local state)",
-            IAddressOfOperation { Reference: IPropertyReferenceOperation p } when symbols.IsLocalMember(p.Property.OriginalDefinition) => $"The address of Local state '{p.Property.Name}'",
+            _ when LocalStateAddress(value, symbols) is { } member => $"The address of Local state '{member}'",
             _ => null,
         };
         if (what is not null)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LocalStateEscapesToStatic, assignment.Syntax.GetLocation(), what, target));
+    }
+
+    /// <summary>The Local member whose address <paramref name="value"/> is: <c>&amp;State</c> or
+    /// <c>Unsafe.AsPointer(ref State)</c>.</summary>
+    private static string? LocalStateAddress(IOperation value, NumaSymbols symbols)
+    {
+        var target = value switch
+        {
+            IAddressOfOperation address => address.Reference,
+            IInvocationOperation { TargetMethod.Name: "AsPointer", Arguments.Length: 1 } call
+                when call.TargetMethod.ContainingType.ToDisplayString() == "System.Runtime.CompilerServices.Unsafe" => call.Arguments[0].Value,
+            _ => null,
+        };
+        return target is IPropertyReferenceOperation p && symbols.IsLocalMember(p.Property.OriginalDefinition) ? p.Property.Name : null;
     }
 
     /// <summary>True for <c>this.X</c> or plain <c>X</c> in the worker's own instance code.</summary>

@@ -72,7 +72,7 @@ public sealed partial class NumaGenerator
             {
                 s.Line($"// The ring from each producer instance into {i.Method}; connected by NumaApp.Create.");
                 s.Line(Hidden);
-                s.Line($"internal global::Numa.Messaging.SpscRing<{i.MessageType}>[] __numaInbox_{i.Method} = global::System.Array.Empty<global::Numa.Messaging.SpscRing<{i.MessageType}>>();");
+                s.Line($"internal global::Numa.Messaging.SpscRing<{i.MessageType}>[] {i.Field} = global::System.Array.Empty<global::Numa.Messaging.SpscRing<{i.MessageType}>>();");
                 s.Line();
             }
 
@@ -86,7 +86,7 @@ public sealed partial class NumaGenerator
                 {
                     var i = w.Inboxes[k];
                     s.Line($"global::System.Span<{i.MessageType}> batch{k} = stackalloc {i.MessageType}[{BatchSize}];");
-                    s.Open($"foreach (var ring in __numaInbox_{i.Method})");
+                    s.Open($"foreach (var ring in {i.Field})");
                     s.Line($"int n = ring.TryRead(batch{k});");
                     s.Line($"for (int i = 0; i < n; i++) {i.Method}({(i.ByIn ? "in " : "")}batch{k}[i]);");
                     s.Line("handled += n;");
@@ -99,7 +99,7 @@ public sealed partial class NumaGenerator
                 s.Open("private bool InboxesCompleted()");
                 foreach (var i in w.Inboxes)
                 {
-                    s.Open($"foreach (var ring in __numaInbox_{i.Method})");
+                    s.Open($"foreach (var ring in {i.Field})");
                     s.Line("if (!ring.IsCompleted) return false;");
                     s.Close();
                 }
@@ -218,7 +218,7 @@ public sealed partial class NumaGenerator
                     s.Line($"// {workers[p].Name}.{o.Name} -> {workers[consumer].Name}.{inbox.Method}: one ring per (producer, consumer) instance pair, on the producer's node.");
                     s.Line($"var {connection} = graph.Connect<{o.MessageType}>({Camel(names[p])}, {Camel(names[consumer])}, \"{workers[p].Name}.{o.Name}\");");
                     s.Line($"for (int p = 0; p < {Camel(names[p])}.Count; p++) {Camel(names[p])}[p].__numaOutbox_{o.Name} = {connection}.Outbox(p);");
-                    var key = (consumer, inbox.Method);
+                    var key = (consumer, inbox.Field);
                     if (!feeds.TryGetValue(key, out var list)) feeds[key] = list = new List<string>();
                     list.Add(connection);
                 }
@@ -229,7 +229,7 @@ public sealed partial class NumaGenerator
                 string rings = feed.Value.Count == 1
                     ? $"{feed.Value[0]}.Inbox(c)"
                     : "[" + string.Join(", ", feed.Value.Select(v => $"..{v}.Inbox(c)")) + "]";
-                s.Line($"for (int c = 0; c < {set}.Count; c++) {set}[c].__numaInbox_{feed.Key.Item2} = {rings};");
+                s.Line($"for (int c = 0; c < {set}.Count; c++) {set}[c].{feed.Key.Item2} = {rings};");
             }
             s.Line($"return new NumaApp(graph{string.Concat(names.Select(n => ", " + Camel(n)))});");
             s.Close();
@@ -312,7 +312,7 @@ public sealed partial class NumaGenerator
 
         private static string Camel(string name) => "_" + char.ToLowerInvariant(name[0]) + name.Substring(1);
 
-        private static string Identifier(string text)
+        public static string Identifier(string text)
         {
             var b = new StringBuilder();
             foreach (char ch in text)

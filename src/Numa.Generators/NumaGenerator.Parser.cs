@@ -74,9 +74,11 @@ public sealed partial class NumaGenerator
                 members.ToEquatableArray(), inboxes.ToEquatableArray(), outboxes.ToEquatableArray());
         }
 
-        /// <summary>A worker the generator can extend: partial, top-level, not generic, static or abstract.</summary>
+        /// <summary>A worker the generator can extend: partial, top-level, not generic, static or abstract, with a
+        /// parameterless constructor NumaApp can call.</summary>
         public static bool IsGeneratable(INamedTypeSymbol type) =>
             type.TypeKind == TypeKind.Class && type.ContainingType is null && !type.IsGenericType && !type.IsStatic && !type.IsAbstract
+            && type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal)
             && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ClassDeclarationSyntax c
                 && c.Modifiers.Any(m => m.Text == "partial"));
 

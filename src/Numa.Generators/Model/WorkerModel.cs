@@ -31,7 +31,11 @@ internal enum MemberKind
 
 internal sealed record MemberModel(string Name, MemberKind Kind, string ElementType, int Length, string Accessibility);
 
-internal sealed record InboxModel(string Method, string MessageType, bool ByIn);
+internal sealed record InboxModel(string Method, string MessageType, bool ByIn)
+{
+    /// <summary>The generated field holding this handler's rings; unique even when handlers overload one name.</summary>
+    public string Field => "__numaInbox_" + Method + "_" + NumaGenerator.Emitter.Identifier(MessageType.Replace("global::", ""));
+}
 
 internal sealed record OutboxModel(string Name, string MessageType, string Accessibility);
 

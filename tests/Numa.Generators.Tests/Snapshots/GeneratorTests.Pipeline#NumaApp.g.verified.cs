@@ -57,8 +57,8 @@ public sealed partial class NumaApp : global::System.IAsyncDisposable
             // Shard.ToAudit -> Audit.On: one ring per (producer, consumer) instance pair, on the producer's node.
             var _shardToAudit = graph.Connect<global::Shop.Total>(_shard, _audit, "Shard.ToAudit");
             for (int p = 0; p < _shard.Count; p++) _shard[p].__numaOutbox_ToAudit = _shardToAudit.Outbox(p);
-            for (int c = 0; c < _audit.Count; c++) _audit[c].__numaInbox_On = _shardToAudit.Inbox(c);
-            for (int c = 0; c < _shard.Count; c++) _shard[c].__numaInbox_On = _intakeToShards.Inbox(c);
+            for (int c = 0; c < _audit.Count; c++) _audit[c].__numaInbox_On_Shop_Total = _shardToAudit.Inbox(c);
+            for (int c = 0; c < _shard.Count; c++) _shard[c].__numaInbox_On_Shop_Order = _intakeToShards.Inbox(c);
             return new NumaApp(graph, _audit, _intake, _shard);
         }
         catch

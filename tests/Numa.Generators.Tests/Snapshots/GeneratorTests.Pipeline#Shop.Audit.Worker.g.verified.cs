@@ -9,7 +9,7 @@ partial class Audit : global::Numa.Workers.INumaWorker
 {
     // The ring from each producer instance into On; connected by NumaApp.Create.
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    internal global::Numa.Messaging.SpscRing<global::Shop.Total>[] __numaInbox_On = global::System.Array.Empty<global::Numa.Messaging.SpscRing<global::Shop.Total>>();
+    internal global::Numa.Messaging.SpscRing<global::Shop.Total>[] __numaInbox_On_Shop_Total = global::System.Array.Empty<global::Numa.Messaging.SpscRing<global::Shop.Total>>();
 
     /// <summary>Reads each inbox ring once, up to 32 messages per ring, and calls the handlers on this thread.</summary>
     /// <returns>The number of messages handled.</returns>
@@ -17,7 +17,7 @@ partial class Audit : global::Numa.Workers.INumaWorker
     {
         int handled = 0;
         global::System.Span<global::Shop.Total> batch0 = stackalloc global::Shop.Total[32];
-        foreach (var ring in __numaInbox_On)
+        foreach (var ring in __numaInbox_On_Shop_Total)
         {
             int n = ring.TryRead(batch0);
             for (int i = 0; i < n; i++) On(batch0[i]);
@@ -29,7 +29,7 @@ partial class Audit : global::Numa.Workers.INumaWorker
     /// <summary>True when every producer has completed and every inbox ring is drained.</summary>
     private bool InboxesCompleted()
     {
-        foreach (var ring in __numaInbox_On)
+        foreach (var ring in __numaInbox_On_Shop_Total)
         {
             if (!ring.IsCompleted) return false;
         }

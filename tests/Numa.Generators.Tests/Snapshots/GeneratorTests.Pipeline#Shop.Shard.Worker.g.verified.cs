@@ -27,7 +27,7 @@ partial class Shard : global::Numa.Workers.INumaWorker
 
     // The ring from each producer instance into On; connected by NumaApp.Create.
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    internal global::Numa.Messaging.SpscRing<global::Shop.Order>[] __numaInbox_On = global::System.Array.Empty<global::Numa.Messaging.SpscRing<global::Shop.Order>>();
+    internal global::Numa.Messaging.SpscRing<global::Shop.Order>[] __numaInbox_On_Shop_Order = global::System.Array.Empty<global::Numa.Messaging.SpscRing<global::Shop.Order>>();
 
     /// <summary>Reads each inbox ring once, up to 32 messages per ring, and calls the handlers on this thread.</summary>
     /// <returns>The number of messages handled.</returns>
@@ -35,7 +35,7 @@ partial class Shard : global::Numa.Workers.INumaWorker
     {
         int handled = 0;
         global::System.Span<global::Shop.Order> batch0 = stackalloc global::Shop.Order[32];
-        foreach (var ring in __numaInbox_On)
+        foreach (var ring in __numaInbox_On_Shop_Order)
         {
             int n = ring.TryRead(batch0);
             for (int i = 0; i < n; i++) On(in batch0[i]);
@@ -47,7 +47,7 @@ partial class Shard : global::Numa.Workers.INumaWorker
     /// <summary>True when every producer has completed and every inbox ring is drained.</summary>
     private bool InboxesCompleted()
     {
-        foreach (var ring in __numaInbox_On)
+        foreach (var ring in __numaInbox_On_Shop_Order)
         {
             if (!ring.IsCompleted) return false;
         }

@@ -1,0 +1,121 @@
+// NUMA1001, NUMA1002, NUMA1004, NUMA1005, NUMA2001, NUMA2002, NUMA2004: each with a case that fires (exact span)
+// and the same code written correctly, which does not.
+namespace Numa.Tests.Analyzers;
+
+public sealed class AccessAnalyzerTests
+{
+    private const string Shard = """
+        public struct State { public long Count; }
+        public record struct Ping(int X);
+        """;
+
+    [Fact]
+    public Task NUMA1001_another_instances_Local_state() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker(PerCpu = true)] public sealed partial class Shard
+        {
+            [NumaPlacement(Placement.Local)] internal partial ref State Mine { get; }
+            public Shard? Neighbour;
+            [Inbox] private void On(in Ping p)
+            {
+                Mine.Count++;
+                this.Mine.Count++;
+                {|NUMA1001:Neighbour!.Mine|}.Count++;
+            }
+        }
+        public sealed class Outsider { public long Peek(Shard s) => {|NUMA1001:s.Mine|}.Count; }
+        """);
+
+    [Fact]
+    public Task NUMA1002_worker_or_Local_address_stored_in_a_static() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed unsafe partial class W
+        {
+            private static W? s_current;
+            private static State* s_state;
+            private static long s_copy;
+            [NumaPlacement(Placement.Local)] private partial ref State Mine { get; }
+            private void Run(WorkerContext context)
+            {
+                {|NUMA1002:s_current = this|};
+                fixed (State* p = &Mine) { }
+                {|NUMA1002:s_state = (State*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref Mine)|};
+                s_copy = Mine.Count;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA1004_Local_state_in_a_lambda_run_on_another_thread() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local, Length = 8)] private partial Span<long> Counts { get; }
+            private void Run(WorkerContext context)
+            {
+                Task.Run(() => {|NUMA1004:Counts|}[0]++);
+                ThreadPool.QueueUserWorkItem(_ => {|NUMA1004:Counts|}.Clear());
+                Action local = () => Counts[1]++;
+                local();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA1005_worker_writes_Interleaved_data() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Interleaved, Length = 8)] internal static partial Span<int> Table { get; }
+            [Inbox] private void On(in Ping p)
+            {
+                int read = Table[p.X];
+                {|NUMA1005:Table|}[p.X] = read + 1;
+                {|NUMA1005:Table|}[0]++;
+                {|NUMA1005:Table|}.Clear();
+                ReadOnlySpan<int> view = Table;
+            }
+            internal static void Fill() => Table[0] = 1;
+        }
+        """);
+
+    [Fact]
+    public Task NUMA2001_blocking_calls_in_a_handler() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            private readonly object _gate = new();
+            private Task<int> _pending = Task.FromResult(1);
+            [Inbox] private void On(in Ping p)
+            {
+                {|NUMA2001:Thread.Sleep(1)|};
+                int r = {|NUMA2001:_pending.Result|};
+                {|NUMA2001:lock (_gate) { r++; }|}
+                {|NUMA2001:System.IO.File.ReadAllText("x")|};
+                Thread.SpinWait(10);
+            }
+            private void NotAHandler() => Thread.Sleep(1);
+        }
+        """);
+
+    [Fact]
+    public Task NUMA2002_await_in_a_handler() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [Inbox] private async void On(Ping p) { {|NUMA2002:await Task.Yield()|}; }
+            private async Task Elsewhere() => await Task.Yield();
+        }
+        """.Replace("[Inbox] private async void On(Ping p)", "[Inbox] private async void {|NUMA0006:On|}(Ping p)"));
+
+    [Fact]
+    public Task NUMA2004_outbox_written_by_a_second_producer() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class P
+        {
+            internal partial Outbox<Ping> Out { get; }
+            public P? Other;
+            private void Run(WorkerContext context)
+            {
+                Out.Send(0, new Ping(1));
+                {|NUMA2004:Other!.Out|}.Send(0, new Ping(2));
+                Task.Run(() => {|NUMA2004:Out|}.Send(0, new Ping(3)));
+            }
+        }
+        [PinnedWorker] public sealed partial class C { [Inbox] private void On(in Ping p) { } }
+        public static class Meddler { public static void Poke(P p) => {|NUMA2004:p.Out|}.TrySend(0, new Ping(4)); }
+        """);
+}

@@ -1,0 +1,114 @@
+// NUMA0001–NUMA0007, NUMA1003, NUMA2003, NUMA2005: each with a case that fires (exact span) and one that does not.
+namespace Numa.Tests.Analyzers;
+
+public sealed class DeclarationAnalyzerTests
+{
+    [Fact]
+    public Task NUMA0001_placed_struct_with_a_reference_field() => AnalyzerVerifier.VerifyAsync("""
+        [{|NUMA0001:NumaPlacement(Placement.Local)|}] public struct Bad { public string Name; }
+        [NumaPlacement(Placement.Local)] public struct Good { public long Count; }
+        """);
+
+    [Fact]
+    public Task NUMA0001_Local_span_of_a_managed_element() => AnalyzerVerifier.VerifyAsync("""
+        public struct Holder { public object O; }
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local, Length = 4)] private partial Span<long> {|NUMA0007:Fine|} { get; set; }
+        }
+        """, "CS9248", "CS8345");
+
+    [Fact]
+    public Task NUMA0002_message_type_not_unmanaged() => AnalyzerVerifier.VerifyAsync("""
+        public record struct Named(string Name);
+        public record struct Plain(int Id);
+        [PinnedWorker] public sealed partial class W
+        {
+            [Inbox] private void On(Named {|NUMA0002:message|}) { }
+            [Inbox] private void On(in Plain message) { }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA0003_worker_not_partial() => AnalyzerVerifier.VerifyAsync("""
+        [PinnedWorker] public sealed class {|NUMA0003:Plain|} { }
+        [PinnedWorker] public sealed partial class Fine { }
+        """);
+
+    [Fact]
+    public Task NUMA0004_worker_shapes_the_generator_cannot_build() => AnalyzerVerifier.VerifyAsync("""
+        public class Outer { [PinnedWorker] public sealed partial class {|NUMA0004:Nested|} { } }
+        [PinnedWorker] public sealed partial class {|NUMA0004:NoDefault|} { public NoDefault(int x) { } }
+        [PinnedWorker] public sealed partial class Fine { }
+        """);
+
+    [Fact]
+    public Task NUMA0005_contradictory_settings() => AnalyzerVerifier.VerifyAsync("""
+        [{|NUMA0005:PinnedWorker(PerCpu = true, Count = 2)|}] public sealed partial class Both { }
+        [{|NUMA0005:PinnedWorker(Policy = PinPolicyKind.BindNode)|}] public sealed partial class NoNode { }
+        [{|NUMA0005:PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "3-1")|}] public sealed partial class BadCpus { }
+        [PinnedWorker(Policy = PinPolicyKind.BindNode, Node = 1, PerCpu = true)] public sealed partial class Fine { }
+        [PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "0-3,8", Count = 2)] public sealed partial class AlsoFine { }
+        """);
+
+    [Fact]
+    public Task NUMA0006_inbox_shapes() => AnalyzerVerifier.VerifyAsync("""
+        public record struct M(int X);
+        public record struct N(int X);
+        public record struct O(int X);
+        [PinnedWorker] public sealed partial class W
+        {
+            [Inbox] private int {|NUMA0006:Returns|}(in M m) => 0;
+            [Inbox] private void {|NUMA0006:Two|}(in N a, in N b) { }
+            [Inbox] private void A(in O o) { }
+            [Inbox] private void {|NUMA0006:B|}(in O o) { }
+        }
+        public sealed class NotAWorker { [Inbox] private void {|NUMA0006:On|}(in M m) { } }
+        """);
+
+    [Fact]
+    public Task NUMA0007_placed_member_shapes() => AnalyzerVerifier.VerifyAsync("""
+        public struct S { public long X; }
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local)] private static partial ref S {|NUMA0007:Shared|} { get; }
+            [NumaPlacement(Placement.Interleaved)] private static partial Span<int> {|NUMA0007:NoLength|} { get; }
+            [NumaPlacement(Placement.ProducerLocal)] private partial ref S {|NUMA0007:Producer|} { get; }
+            [NumaPlacement(Placement.Local)] private partial ref S State { get; }
+            [NumaPlacement(Placement.Interleaved, Length = 8)] private static partial Span<int> Table { get; }
+        }
+        """, "CS9248");
+
+    [Fact]
+    public Task NUMA1003_Local_state_inside_a_message() => AnalyzerVerifier.VerifyAsync("""
+        [NumaPlacement(Placement.Local)] public struct ShardState { public long X; }
+        public struct Leaky { public ShardState State; }
+        public struct Clean { public long X; }
+        [PinnedWorker] public sealed partial class P { private partial Outbox<Leaky> {|NUMA1003:Out|} { get; } private partial Outbox<Clean> Ok { get; } }
+        [PinnedWorker] public sealed partial class C
+        {
+            [Inbox] private void On(in Leaky {|NUMA1003:m|}) { }
+            [Inbox] private void On(in Clean m) { }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA2003_outbox_without_consumer() => AnalyzerVerifier.VerifyAsync("""
+        public record struct Lost(int X);
+        public record struct Heard(int X);
+        [PinnedWorker] public sealed partial class P
+        {
+            private partial Outbox<Lost> {|NUMA2003:Nowhere|} { get; }
+            private partial Outbox<Heard> Somewhere { get; }
+        }
+        [PinnedWorker] public sealed partial class C { [Inbox] private void On(in Heard h) { } }
+        """);
+
+    [Fact]
+    public Task NUMA2005_message_with_two_consumer_types() => AnalyzerVerifier.VerifyAsync("""
+        public record struct Shared(int X);
+        [PinnedWorker] public sealed partial class P { private partial Outbox<Shared> {|NUMA2005:Out|} { get; } }
+        [PinnedWorker] public sealed partial class A { [Inbox] private void On(in Shared s) { } }
+        [PinnedWorker] public sealed partial class B { [Inbox] private void On(in Shared s) { } }
+        """);
+}
