@@ -4,7 +4,8 @@
 #   eng/test.sh                 build, unit tier on this machine, multi-node tier in the emulated guests
 #   eng/test.sh --unit          only the unit tier (any machine, one node is enough)
 #   eng/test.sh --multinode     only the multi-node tier (2-node guest; 4-node guest with a memory-less
-#                               node 2 and a CPU-less node 3), each also running `numa check`
+#                               node 2 and a CPU-less node 3), each also running `numa check`, the
+#                               Quickstart pipeline with --check and `numa graph`
 #   eng/test.sh --interop       only tests/interop/*/run.sh (our formats against independent implementations)
 #   eng/test.sh --fault         only tests/fault/*/run.sh (crashes, torn and corrupted files, malformed input)
 #
@@ -46,6 +47,11 @@ for proj in tests/*/*.Tests.csproj; do
   test_exes+=("$root/$(dirname "$proj")/bin/$config/net10.0/$name")
 done
 numa="$root/src/Numa.Cli/bin/$config/net10.0/numa"
+quickstart="$root/samples/Quickstart/bin/$config/net10.0/Quickstart"
+# Whole-program checks, each counted as one test, run on this machine and inside each guest: `numa check`, the
+# Quickstart pipeline (generated NumaApp; exits 1 if a counter's Local state or a ring is off its node or a
+# message is lost), and `numa graph` on the Quickstart assembly.
+checks=("numa-check:$numa check" "quickstart:$quickstart --check" "numa-graph:$numa graph $quickstart.dll")
 
 # Prints each failed test with its message and stack, and each skipped test with its reason.
 show_outcomes() {
@@ -67,11 +73,11 @@ count_xml() {
   passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + s))
 }
 
-# `numa check` counts as one test: it passes when the command exits 0.
+# A whole-program check counts as one test: it passes when the command exits 0.
 count_check() {
-  local label=$1 rc=$2
-  if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); echo "   $label: numa check passed"
-  else failed=$((failed + 1)); echo "   $label: numa check FAILED (exit $rc)"; fi
+  local label=$1 name=$2 rc=$3
+  if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); echo "   $label: $name passed"
+  else failed=$((failed + 1)); echo "   $label: $name FAILED (exit $rc)"; fi
 }
 
 if [[ " $tiers " == *" unit "* ]]; then
@@ -82,8 +88,14 @@ if [[ " $tiers " == *" unit "* ]]; then
     show_outcomes "$results/unit-$name.log"
     count_xml "unit $name" "$results/unit-$name.xml"
   done
-  "$numa" check >"$results/unit-numa-check.log" 2>&1
-  count_check "unit" $?
+  for check in "${checks[@]}"; do
+    name=${check%%:*}
+    # shellcheck disable=SC2086
+    timeout 300 ${check#*:} >"$results/unit-$name.log" 2>&1
+    rc=$?
+    [[ $rc -ne 0 ]] && tail -20 "$results/unit-$name.log"
+    count_check "unit" "$name" $rc
+  done
 fi
 
 # Runs one suite script and adds the counts from its last "N passed, N failed" line.
@@ -123,6 +135,8 @@ if [[ " $tiers " == *" multinode "* ]]; then
     echo "== multi-node tier: $label guest ($vmargs)"
     for exe in "${test_exes[@]}"; do
       name=$(basename "$exe")
+      # Only executables that have multi-node tests boot a guest (each boot costs 10-25 s).
+      "$exe" -list traits 2>/dev/null | grep -q '"Tier".*"MultiNode"' || continue
       # shellcheck disable=SC2086
       eng/numa-vm.sh $vmargs -- "$exe" -trait "Tier=MultiNode" -noColor -noLogo -xml "$results/$label-$name.xml" \
         >"$results/$label-$name.log" 2>&1
@@ -130,11 +144,14 @@ if [[ " $tiers " == *" multinode "* ]]; then
       grep -h '^numa-vm.sh:' "$results/$label-$name.log"
       count_xml "$label $name" "$results/$label-$name.xml"
     done
-    # shellcheck disable=SC2086
-    eng/numa-vm.sh $vmargs -- "$numa" check >"$results/$label-numa-check.log" 2>&1
-    rc=$?
-    [[ $rc -ne 0 ]] && cat "$results/$label-numa-check.log"
-    count_check "$label" $rc
+    for check in "${checks[@]}"; do
+      name=${check%%:*}
+      # shellcheck disable=SC2086
+      eng/numa-vm.sh $vmargs -- ${check#*:} >"$results/$label-$name.log" 2>&1
+      rc=$?
+      [[ $rc -ne 0 ]] && tail -20 "$results/$label-$name.log"
+      count_check "$label" "$name" $rc
+    done
   done
 fi
 
