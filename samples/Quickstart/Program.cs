@@ -27,11 +27,11 @@ Console.WriteLine($"total {total} readings (expected {Program.ReadingsPerIngest 
 
 bool checkPlacement = platform.Binding == BindingState.Active;
 int misplaced = checkPlacement ? tallies.Count(t => t.PagesElsewhere > 0) : 0;
-foreach (var (ring, node, pages) in app.Graph.QueryRingPlacement())
+foreach (var (ring, nodes, pages) in app.Graph.QueryRingPlacement())
 {
-    bool ok = !checkPlacement || pages.PagesOn(node) == pages.ResidentPages;
+    bool ok = !checkPlacement || nodes.Sum(pages.PagesOn) == pages.ResidentPages;
     if (!ok) misplaced++;
-    Console.WriteLine($"ring {ring}: memory expected on node {node}, pages {pages}{(ok ? "" : "  MISPLACED")}");
+    Console.WriteLine($"ring {ring}: memory expected on node {string.Join(',', nodes)}, pages {pages}{(ok ? "" : "  MISPLACED")}");
 }
 if (!checkPlacement) Console.WriteLine($"placement not checked: binding is {NumaPlatform.Format(platform.Binding)} ({platform.BindingReason})");
 

@@ -7,5 +7,5 @@ internal interface IRingConnection : IDisposable
 {
     IEnumerable<RingDescription> Describe();
 
-    IEnumerable<(string Name, int ExpectedNode, PlacementSummary Pages)> QueryPlacement();
+    IEnumerable<(string Name, IReadOnlyList<int> ExpectedNodes, PlacementSummary Pages)> QueryPlacement();
 }

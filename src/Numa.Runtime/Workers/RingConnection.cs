@@ -81,11 +81,11 @@ public sealed class RingConnection<T> : IRingConnection where T : unmanaged
             }
     }
 
-    IEnumerable<(string Name, int ExpectedNode, PlacementSummary Pages)> IRingConnection.QueryPlacement()
+    IEnumerable<(string Name, IReadOnlyList<int> ExpectedNodes, PlacementSummary Pages)> IRingConnection.QueryPlacement()
     {
         foreach (var row in _rings)
             foreach (var ring in row)
-                yield return (ring.Name, ring.HomeNode, ring.QueryPlacement());
+                yield return (ring.Name, ring.ExpectedNodes, ring.QueryPlacement());
     }
 
     /// <summary>Frees every ring.</summary>

@@ -156,8 +156,9 @@ public sealed class WorkerGraph : IAsyncDisposable
         [.. _connections.SelectMany(c => c.Describe())],
         [.. _interleaved]);
 
-    /// <summary>Which node holds each ring's pages (move_pages(2)) next to the node it should be on.</summary>
-    public IReadOnlyList<(string Ring, int ExpectedNode, PlacementSummary Pages)> QueryRingPlacement() =>
+    /// <summary>Which node holds each ring's pages (move_pages(2)) next to the nodes they should be on: the
+    /// producer's node, or the nearest node with memory when the producer's node has none.</summary>
+    public IReadOnlyList<(string Ring, IReadOnlyList<int> ExpectedNodes, PlacementSummary Pages)> QueryRingPlacement() =>
         [.. _connections.SelectMany(c => c.QueryPlacement())];
 
     /// <summary>Stops the workers if started, then frees the rings and shared arrays.</summary>
