@@ -14,7 +14,16 @@ public sealed class DeclarationAnalyzerTests
         public struct Holder { public object O; }
         [PinnedWorker] public sealed partial class W
         {
-            [NumaPlacement(Placement.Local, Length = 4)] private partial Span<long> {|NUMA0007:Fine|} { get; set; }
+            [NumaPlacement(Placement.Local, Length = 4)] private partial Span<Holder> {|NUMA0001:Managed|} { get; }
+            [NumaPlacement(Placement.Local, Length = 4)] private partial Span<long> Counts { get; }
+        }
+        """, "CS9248");
+
+    [Fact]
+    public Task NUMA0007_a_setter_on_a_placed_member() => AnalyzerVerifier.VerifyAsync("""
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local, Length = 4)] private partial Span<long> {|NUMA0007:Settable|} { get; set; }
         }
         """, "CS9248", "CS8345");
 
