@@ -198,7 +198,12 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
         catch (Exception ex)
         {
             ThrowIfEnded();
-            throw Fail(ex);
+            if (_deadlineExceeded || _userToken.IsCancellationRequested || _disposed || cancellationToken.IsCancellationRequested) throw Fail(ex);
+            // The request stream breaks when the server has ended the call (e.g. with an error status after an earlier
+            // message): that status explains the failure. A duplex caller reads it from the response stream.
+            if (_method.Type == GrpcMethodType.ClientStreaming) await ResponseAsync.ConfigureAwait(false);
+            ThrowIfEnded();
+            throw new RpcException(GrpcStatusCode.Unavailable, $"Writing the request stream of {_method.FullName} failed: {ex.Message}", ex);
         }
     }
 

@@ -21,10 +21,14 @@ public sealed class GrpcDispatcher
     private readonly FrozenDictionary<string, ServerMethod> _methods;
     private readonly GrpcServerOptions _options;
     private readonly ILogger _logger;
+    private readonly CancellationToken _stopping;
 
-    /// <summary>Serves a snapshot of <paramref name="services"/> with <paramref name="options"/>.</summary>
-    public GrpcDispatcher(GrpcServiceRegistry services, GrpcServerOptions? options = null)
+    /// <summary>Serves a snapshot of <paramref name="services"/> with <paramref name="options"/>. When
+    /// <paramref name="stopping"/> fires (e.g. the host's ApplicationStopping), every call's token fires and calls
+    /// still running end with UNAVAILABLE.</summary>
+    public GrpcDispatcher(GrpcServiceRegistry services, GrpcServerOptions? options = null, CancellationToken stopping = default)
     {
+        _stopping = stopping;
         ArgumentNullException.ThrowIfNull(services);
         _options = options ?? new GrpcServerOptions();
         _options.Validate();
@@ -82,7 +86,7 @@ public sealed class GrpcDispatcher
         GrpcServerCallContext call;
         try
         {
-            call = new GrpcServerCallContext(context, path, _options, _logger);
+            call = new GrpcServerCallContext(context, path, _options, _logger, _stopping);
         }
         catch (RpcException ex) // metadata that cannot be decoded
         {
@@ -121,8 +125,10 @@ public sealed class GrpcDispatcher
                 _logger.LogDebug("gRPC {Method} from {Peer}: {Status}", call.Method, call.Peer, rpc.Status);
             return rpc.Status;
         }
-        if (call.HttpContext.RequestAborted.IsCancellationRequested)
+        if (call.HttpContext.RequestAborted.IsCancellationRequested) // whatever the handler saw: nobody is listening
             return new GrpcStatus(GrpcStatusCode.Cancelled, "The client cancelled the call.");
+        if (ex is OperationCanceledException && _stopping.IsCancellationRequested)
+            return new GrpcStatus(GrpcStatusCode.Unavailable, "The server is shutting down.");
         _logger.LogError(ex, "gRPC {Method} from {Peer}: the handler threw", call.Method, call.Peer);
         return new GrpcStatus(GrpcStatusCode.Unknown, _options.EnableDetailedErrors
             ? $"Exception was thrown by handler. {ex.GetType().Name}: {ex.Message}"

@@ -37,7 +37,6 @@ public sealed class GrpcServer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         options ??= new GrpcServerOptions();
-        var dispatcher = new GrpcDispatcher(services, options);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -46,6 +45,7 @@ public sealed class GrpcServer : IAsyncDisposable
         });
         if (options.LoggerFactory is { } loggerFactory) builder.Services.AddSingleton(loggerFactory);
         var app = builder.Build();
+        var dispatcher = new GrpcDispatcher(services, options, app.Lifetime.ApplicationStopping);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
@@ -53,7 +53,8 @@ public sealed class GrpcServer : IAsyncDisposable
         return new GrpcServer(app, new IPEndPoint(options.EndPoint.Address, bound.Port));
     }
 
-    /// <summary>Stops accepting calls, cancels the in-flight ones, and releases the port.</summary>
+    /// <summary>Stops accepting calls, cancels the in-flight ones (their handlers' tokens fire; calls still running
+    /// end with UNAVAILABLE), waits for them, and releases the port.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);

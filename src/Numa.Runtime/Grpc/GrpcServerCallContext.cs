@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Numa.Grpc;
 
 /// <summary>The context of one call on the server.
-/// <para><see cref="CancellationToken"/> fires when the client goes away (RST_STREAM or a closed connection) or the
-/// deadline from <c>grpc-timeout</c> passes. At the deadline the server also ends the call itself with
+/// <para><see cref="CancellationToken"/> fires when the client goes away (RST_STREAM or a closed connection), the
+/// deadline from <c>grpc-timeout</c> passes, or the server stops. At the deadline the server also ends the call itself with
 /// DEADLINE_EXCEEDED, even if the handler keeps running (PROTOCOL-HTTP2.md "Client Cancellation"); later writes
 /// then throw.</para></summary>
 public sealed class GrpcServerCallContext
@@ -26,13 +26,13 @@ public sealed class GrpcServerCallContext
     private bool _completed;       // the status has been written; guarded by _writeLock
     private volatile bool _deadlineExceeded;
 
-    internal GrpcServerCallContext(HttpContext http, string method, GrpcServerOptions options, ILogger logger)
+    internal GrpcServerCallContext(HttpContext http, string method, GrpcServerOptions options, ILogger logger, CancellationToken stopping)
     {
         _http = http;
         _options = options;
         _logger = logger;
         Method = method;
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
         var connection = http.Connection;
         Peer = connection.RemoteIpAddress is null ? "unknown" : $"{connection.RemoteIpAddress}:{connection.RemotePort}";
         RequestHeaders = new GrpcMetadata();
@@ -60,7 +60,7 @@ public sealed class GrpcServerCallContext
     /// <summary>The deadline (UTC) from <c>grpc-timeout</c>, or null for none.</summary>
     public DateTime? Deadline { get; private set; }
 
-    /// <summary>Fires when the client cancels or goes away, or the deadline passes.</summary>
+    /// <summary>Fires when the client cancels or goes away, the deadline passes, or the server stops.</summary>
     public CancellationToken CancellationToken => _cts.Token;
 
     /// <summary>The underlying HTTP/2 request.</summary>

@@ -48,6 +48,35 @@ public sealed class GrpcCallTests
     }
 
     [Fact]
+    public async Task Client_streaming_surfaces_the_servers_early_error_status_whether_a_write_or_the_response_sees_it()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var call = host.Channel.StartClientStreaming(TestService.Collect);
+        var chunk = new StringValue { Value = new string('x', 16 * 1024) };
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(new StringValue { Value = "bad" });
+            for (int i = 0; i < 2000; i++) await call.RequestStream.WriteAsync(chunk); // past every flow-control window
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        });
+        Assert.Equal(GrpcStatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("request 1 is bad", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Stopping_the_server_cancels_in_flight_calls()
+    {
+        var host = await TestHost.StartAsync();
+        using var call = host.Channel.StartServerStreaming(TestService.Hang, new Int32Value());
+        Assert.True(await call.ResponseStream.MoveNextAsync());
+        await host.DisposeAsync();
+        Assert.Equal("token", await host.Service.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNextAsync());
+        Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+    }
+
+    [Fact]
     public async Task Duplex_call_answers_each_request_before_the_next_is_sent()
     {
         await using var host = await TestHost.StartAsync();

@@ -86,7 +86,11 @@ internal sealed class TestService
         r.AddClientStreaming(Collect, async (requests, ctx) =>
         {
             var all = new List<string>();
-            await foreach (var m in requests.ReadAllAsync()) all.Add(m.Value);
+            await foreach (var m in requests.ReadAllAsync())
+            {
+                if (m.Value == "bad") throw new RpcException(GrpcStatusCode.InvalidArgument, $"request {all.Count + 1} is bad");
+                all.Add(m.Value);
+            }
             return new StringValue { Value = string.Join(",", all) };
         });
         r.AddDuplexStreaming(Chat, async (requests, writer, ctx) =>
