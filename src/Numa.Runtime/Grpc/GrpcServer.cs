@@ -47,7 +47,15 @@ public sealed class GrpcServer : IAsyncDisposable
         var app = builder.Build();
         var dispatcher = new GrpcDispatcher(services, options, app.Lifetime.ApplicationStopping);
         app.Run(dispatcher.HandleAsync);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
         var bound = new Uri(addresses.First());
         return new GrpcServer(app, new IPEndPoint(options.EndPoint.Address, bound.Port));

@@ -130,4 +130,23 @@ public sealed class GrpcCallTests
             new BytesValue { Value = Google.Protobuf.ByteString.CopyFrom(TestService.Pattern(Size)) });
         Assert.Equal(Size, echoed.Value);
     }
+
+    [Fact]
+    public async Task A_taken_port_fails_StartAsync_with_an_IOException()
+    {
+        await using var host = await TestHost.StartAsync();
+        await Assert.ThrowsAnyAsync<IOException>(() => GrpcServer.StartAsync(new GrpcServiceRegistry(),
+            new GrpcServerOptions { EndPoint = host.Server.EndPoint }));
+    }
+
+    [Fact]
+    public async Task A_call_to_a_closed_port_is_UNAVAILABLE()
+    {
+        var host = await TestHost.StartAsync();
+        var address = host.Server.Address;
+        await host.DisposeAsync();
+        using var channel = new GrpcChannel(address);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(TestService.Unary, new StringValue { Value = "x" }));
+        Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+    }
 }
