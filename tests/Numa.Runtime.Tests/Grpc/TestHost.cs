@@ -1,0 +1,33 @@
+// A GrpcServer with the test service on a loopback port, and a client channel to it.
+using Numa.Grpc;
+
+namespace Numa.Tests.Grpc;
+
+internal sealed class TestHost : IAsyncDisposable
+{
+    private TestHost(GrpcServer server, TestService service, GrpcChannel channel)
+    {
+        Server = server;
+        Service = service;
+        Channel = channel;
+    }
+
+    internal GrpcServer Server { get; }
+
+    internal TestService Service { get; }
+
+    internal GrpcChannel Channel { get; }
+
+    internal static async Task<TestHost> StartAsync(GrpcServerOptions? serverOptions = null, GrpcChannelOptions? channelOptions = null)
+    {
+        var service = new TestService();
+        var server = await GrpcServer.StartAsync(service.Registry(), serverOptions);
+        return new TestHost(server, service, new GrpcChannel(server.Address, channelOptions));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await Server.DisposeAsync();
+    }
+}
