@@ -264,8 +264,6 @@ public sealed class ArrowArray
     {
         if (!values.Type.Equals(type.ValueField!.Type))
             throw new ArgumentException($"{type} needs {type.ValueField.Type} values, not {values.Type}.", nameof(values));
-        if (!type.ValueField.Nullable && values.NullCount != 0)
-            throw new ArgumentException($"{type}'s item field is not nullable but the values hold {values.NullCount} nulls.", nameof(values));
     }
 
     private void Require(ArrowTypeId id)

@@ -20,7 +20,8 @@ public sealed class ArrowField
     /// <summary>The data type.</summary>
     public ArrowType Type { get; }
 
-    /// <summary>Whether the column may hold nulls; readers reject a non-nullable column with a non-zero null count.</summary>
+    /// <summary>Whether the column may hold nulls. Readers reject a non-nullable top-level column with nulls; a list
+    /// item may hold nulls under null list slots whatever it declares (apache-arrow writes them).</summary>
     public bool Nullable { get; }
 
     /// <summary>Custom metadata (<c>Field.custom_metadata</c>), in wire order; empty when none.</summary>

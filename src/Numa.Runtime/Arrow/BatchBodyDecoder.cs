@@ -46,6 +46,9 @@ internal ref struct BatchBodyDecoder
         {
             var field = schema.Fields[i];
             columns[i] = decoder.Array(field, field.Name);
+            // Only top-level columns: apache-arrow writes nulls into a non-nullable list item under a null list slot.
+            if (!field.Nullable && columns[i].NullCount != 0)
+                throw new ArrowFormatException($"RecordBatch: column '{field.Name}' is not nullable but has null_count {columns[i].NullCount}.");
             if (columns[i].Length != length)
                 throw new ArrowFormatException($"RecordBatch: column '{field.Name}' has {columns[i].Length} rows; the batch has {length}.");
         }
@@ -66,8 +69,6 @@ internal ref struct BatchBodyDecoder
         if (length is < 0 or > int.MaxValue) throw new ArrowFormatException($"RecordBatch: column '{path}' has length {length}.");
         if (nullCount < 0 || nullCount > length)
             throw new ArrowFormatException($"RecordBatch: column '{path}' has null_count {nullCount} for {length} slots.");
-        if (nullCount != 0 && !field.Nullable)
-            throw new ArrowFormatException($"RecordBatch: column '{path}' is not nullable but has null_count {nullCount}.");
         int n = (int)length;
         var validity = Buffer(path, "validity");
         if (nullCount != 0)
