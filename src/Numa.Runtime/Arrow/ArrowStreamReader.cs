@@ -37,7 +37,15 @@ public sealed class ArrowStreamReader : IDisposable
         _stream = stream;
         _leaveOpen = leaveOpen;
         _options = options ?? ArrowReadOptions.Default;
-        Schema = ReadSchemaMessage();
+        try
+        {
+            Schema = ReadSchemaMessage();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>The schema, from the stream's first message.</summary>
