@@ -11,12 +11,13 @@ partial class Audit : global::Numa.Workers.INumaWorker
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
     internal global::Numa.Messaging.SpscRing<global::Shop.Total>[] __numaInbox_On_Shop_Total = global::System.Array.Empty<global::Numa.Messaging.SpscRing<global::Shop.Total>>();
 
-    /// <summary>Reads each inbox ring once, up to 32 messages per ring, and calls the handlers on this thread.</summary>
+    /// <summary>Reads each inbox ring once, up to 32 messages (at most 4096 bytes of stack) per ring, and calls
+    /// the handlers on this thread.</summary>
     /// <returns>The number of messages handled.</returns>
     private int PollInboxes()
     {
         int handled = 0;
-        global::System.Span<global::Shop.Total> batch0 = stackalloc global::Shop.Total[32];
+        global::System.Span<global::Shop.Total> batch0 = stackalloc global::Shop.Total[global::System.Math.Clamp(4096 / global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Shop.Total>(), 1, 32)];
         foreach (var ring in __numaInbox_On_Shop_Total)
         {
             int n = ring.TryRead(batch0);

@@ -29,12 +29,13 @@ partial class Shard : global::Numa.Workers.INumaWorker
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
     internal global::Numa.Messaging.SpscRing<global::Shop.Order>[] __numaInbox_On_Shop_Order = global::System.Array.Empty<global::Numa.Messaging.SpscRing<global::Shop.Order>>();
 
-    /// <summary>Reads each inbox ring once, up to 32 messages per ring, and calls the handlers on this thread.</summary>
+    /// <summary>Reads each inbox ring once, up to 32 messages (at most 4096 bytes of stack) per ring, and calls
+    /// the handlers on this thread.</summary>
     /// <returns>The number of messages handled.</returns>
     private int PollInboxes()
     {
         int handled = 0;
-        global::System.Span<global::Shop.Order> batch0 = stackalloc global::Shop.Order[32];
+        global::System.Span<global::Shop.Order> batch0 = stackalloc global::Shop.Order[global::System.Math.Clamp(4096 / global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Shop.Order>(), 1, 32)];
         foreach (var ring in __numaInbox_On_Shop_Order)
         {
             int n = ring.TryRead(batch0);
