@@ -6,4 +6,5 @@ var root = new RootCommand("Numa: NUMA-aware, thread-per-core .NET. Inspect the 
 foreach (var option in CommonOptions.All) root.Options.Add(option);
 root.Subcommands.Add(TopologyCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(BenchIndexCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -86,8 +86,11 @@ public sealed unsafe class HnswIndex : IDisposable
     /// <summary>The top layer (−1 when empty).</summary>
     public int TopLevel => EntryLevel(Volatile.Read(ref _entry));
 
-    /// <summary>Bytes of slab memory holding the vectors and their ids and states.</summary>
+    /// <summary>Bytes of slab memory holding the vectors.</summary>
     public long VectorBytes => _store.VectorBytes;
+
+    /// <summary>Bytes of slab memory holding each slot's id and tombstone state.</summary>
+    public long SlotBytes => _store.SlotBytes;
 
     /// <summary>Bytes of slab memory holding the graph: level-0 records (lock, level, links) and upper-layer lists.</summary>
     public long GraphBytes => (long)_links.SlabCount * SlabSource.SlabBytes + _source.BlockBytesAllocated;
@@ -187,20 +190,29 @@ public sealed unsafe class HnswIndex : IDisposable
             for (int layer = top; layer > level; layer--)
                 Greedy<TKernel>(q, ref ep, ref epDistance, layer, locked: true, context);
 
+            // First every layer's own list, then the back links: the node becomes reachable only when all its lists
+            // are complete, so no other insert can start a search at it (or link to it) while a lower list is
+            // still empty, and no back link another insert adds to it is overwritten by SetLinks.
+            int lowest = Math.Min(top, level);
             context.EnsureSelected(_m0 + 1);
-            for (int layer = Math.Min(top, level); layer >= 0; layer--)
+            context.EnsureChosen((lowest + 1) * _m0);
+            for (int layer = lowest; layer >= 0; layer--)
             {
                 SearchLayer<TKernel>(q, ep, epDistance, _efConstruction, layer, context, filter: null, construction: true);
                 int found = DrainToCandidates(context);
+                context.ChosenCounts[layer] = 0;
                 if (found == 0) continue; // every node met was deleted: keep the entry point, try the next layer
                 ep = context.CandidateNodes[0];
                 epDistance = context.CandidateDistances[0];
                 int chosen = SelectNeighbors<TKernel>(context, found, _m);
-                int[] links = context.Chosen;
+                var links = context.Chosen.AsSpan(layer * _m0, chosen);
                 context.Selected.AsSpan(0, chosen).CopyTo(links);
-                SetLinks(node, layer, links.AsSpan(0, chosen));
-                for (int i = 0; i < chosen; i++) AddBackLink<TKernel>(links[i], node, layer, context);
+                context.ChosenCounts[layer] = chosen;
+                SetLinks(node, layer, links);
             }
+            for (int layer = lowest; layer >= 0; layer--)
+                for (int i = 0; i < context.ChosenCounts[layer]; i++)
+                    AddBackLink<TKernel>(context.Chosen[layer * _m0 + i], node, layer, context);
             if (holdsEntry) Volatile.Write(ref _entry, Pack(node, level));
         }
         finally

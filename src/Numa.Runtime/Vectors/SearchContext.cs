@@ -25,8 +25,10 @@ internal sealed class SearchContext
 
     /// <summary>Nodes chosen by the heuristic, and the pruned ones it may keep.</summary>
     public int[] Selected = new int[128];
-    /// <summary>The new node's links on one layer, while back links are added (which reuse Selected).</summary>
+    /// <summary>The new node's links, 2·M slots per layer, kept until the back links are added (which reuse
+    /// Selected), and how many each layer has.</summary>
     public int[] Chosen = new int[128];
+    public readonly int[] ChosenCounts = new int[HnswIndex.MaxLevel + 1];
     public int[] Pruned = new int[256];
 
     /// <summary>The query, normalized for cosine.</summary>
@@ -80,7 +82,11 @@ internal sealed class SearchContext
     {
         if (Selected.Length >= count) return;
         Selected = new int[count];
-        Chosen = new int[count];
+    }
+
+    public void EnsureChosen(int count)
+    {
+        if (Chosen.Length < count) Chosen = new int[Math.Max(count, Chosen.Length * 2)];
     }
 
     public void EnsureNeighbors(int count)

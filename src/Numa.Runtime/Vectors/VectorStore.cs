@@ -77,8 +77,11 @@ public sealed unsafe class VectorStore : IDisposable
     /// <summary>The node the slabs are placed on, when the arena names one.</summary>
     public int? HomeNode => _source.HomeNode;
 
-    /// <summary>Bytes of slab memory holding vectors and their per-slot id and state.</summary>
-    public long VectorBytes => (long)(_vectors.SlabCount + _meta.SlabCount) * SlabSource.SlabBytes;
+    /// <summary>Bytes of slab memory holding the vectors.</summary>
+    public long VectorBytes => (long)_vectors.SlabCount * SlabSource.SlabBytes;
+
+    /// <summary>Bytes of slab memory holding each slot's id and state (16 bytes a slot).</summary>
+    public long SlotBytes => (long)_meta.SlabCount * SlabSource.SlabBytes;
 
     /// <summary>Vectors per 1 MiB slab.</summary>
     public int VectorsPerSlab => _vectors.PerSlab;
