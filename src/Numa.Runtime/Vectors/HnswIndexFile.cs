@@ -94,6 +94,10 @@ internal static unsafe class HnswIndexFile
         if (stored != computed)
             throw new VectorIndexFormatException(path, 56, "header checksum", $"CRC-32C mismatch: stored 0x{stored:X8}, computed 0x{computed:X8}; the header is corrupted");
 
+        uint reserved = BinaryPrimitives.ReadUInt32LittleEndian(header[60..]);
+        if (reserved != 0)
+            throw new VectorIndexFormatException(path, 60, "reserved", $"0x{reserved:X8} where version {Version} writes 0; corrupted");
+
         HnswOptions options;
         try
         {
