@@ -12,4 +12,7 @@ internal sealed class BenchResult(string name)
     /// <summary>Bytes of graph structures counted exactly, when the side can (Numa); null otherwise.</summary>
     public long? GraphBytesExact { get; set; }
     public List<SearchPoint> Points { get; } = [];
+    /// <summary>1-minute load average before and after the run (a shared machine's other work).</summary>
+    public double LoadBefore { get; set; }
+    public double LoadAfter { get; set; }
 }

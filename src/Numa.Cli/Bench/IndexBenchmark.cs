@@ -1,7 +1,6 @@
 // `numa bench-index`: Numa's HNSW and hnswlib on Fashion-MNIST in one run: build time, recall@k and QPS per ef
 // and thread count, memory per vector. Both sides use the same vectors, parameters, ground truth and threads.
 using System.Diagnostics;
-using System.Text.Json;
 using Numa.Vectors;
 
 namespace Numa.Cli.Bench;
@@ -23,15 +22,53 @@ internal static class IndexBenchmark
         log.WriteLine($"data: {count} × {dimension} train, {queryCount} queries from {s.DataFolder}");
         var (truth, truthPath) = GroundTruth.Get("fashion-mnist", train, count, queries, queryCount, dimension, s.K, Environment.ProcessorCount, log);
 
-        var numa = RunNuma(s, train, count, queries, queryCount, dimension, truth, log);
-        BenchResult? peer = s.Python is null ? null
-            : RunHnswlib(s, trainPath, testPath, truthPath, count, queryCount, log);
-        return (numa, peer, count, queryCount, dimension);
+        using var peer = s.Python is null ? null : HnswlibPeer.Start(s.Python, new Dictionary<string, object>
+        {
+            ["train"] = trainPath, ["test"] = testPath, ["truth"] = truthPath, ["truth_offset"] = GroundTruth.HeaderBytes,
+            ["count"] = count, ["queries"] = queryCount, ["k"] = s.K, ["m"] = s.M, ["ef_construction"] = s.EfConstruction,
+            ["build_threads"] = s.BuildThreads,
+        });
+        var numa = new BenchResult("Numa") { LoadBefore = LoadAverage() };
+        var other = peer is null ? null : new BenchResult($"hnswlib {peer.Version}");
+
+        // Builds one after the other (each alone on the CPUs).
+        using var index = BuildNuma(s, train, count, dimension, numa, log);
+        if (peer is not null)
+        {
+            (other!.BuildSeconds, other.RssBytes) = peer.Build();
+            log.WriteLine($"hnswlib: built in {other.BuildSeconds:F1} s on {s.BuildThreads} threads");
+        }
+
+        // Searches alternate pass by pass, so load from elsewhere on a shared machine falls on both sides alike.
+        Measure(index, queries, queryCount, dimension, s.K, s.Efs[0], 1, truth); // warm-up: tiered JIT reaches the optimized loop
+        peer?.Search(s.Efs[0], 1);
+        foreach (int ef in s.Efs)
+            foreach (int threads in s.Threads)
+            {
+                double best = double.MaxValue, recall = 0, peerBest = double.MaxValue, peerRecall = 0;
+                for (int r = 0; r < s.Repeat; r++)
+                {
+                    var (seconds, rec) = Measure(index, queries, queryCount, dimension, s.K, ef, threads, truth);
+                    (best, recall) = (Math.Min(best, seconds), rec);
+                    if (peer is null) continue;
+                    var (peerSeconds, peerRec) = peer.Search(ef, threads);
+                    (peerBest, peerRecall) = (Math.Min(peerBest, peerSeconds), peerRec);
+                }
+                numa.Points.Add(new SearchPoint(ef, threads, recall, queryCount / best));
+                log.Write($"ef={ef} threads={threads}: Numa recall@{s.K}={recall:F4} QPS={queryCount / best:F0}");
+                if (peer is not null)
+                {
+                    other!.Points.Add(new SearchPoint(ef, threads, peerRecall, queryCount / peerBest));
+                    log.Write($"; hnswlib recall@{s.K}={peerRecall:F4} QPS={queryCount / peerBest:F0}");
+                }
+                log.WriteLine();
+            }
+        numa.LoadAfter = LoadAverage();
+        return (numa, other, count, queryCount, dimension);
     }
 
-    private static BenchResult RunNuma(IndexBenchSettings s, float[] train, int count, float[] queries, int queryCount, int dimension, int[] truth, TextWriter log)
+    private static HnswIndex BuildNuma(IndexBenchSettings s, float[] train, int count, int dimension, BenchResult result, TextWriter log)
     {
-        var result = new BenchResult("Numa");
         // A throw-away index first, so JIT-compiled code and loaded types do not count as index memory (the Python
         // side has likewise imported hnswlib before it measures).
         using (var warm = new HnswIndex(new HnswOptions { Dimension = dimension, M = s.M, EfConstruction = s.EfConstruction }))
@@ -49,24 +86,12 @@ internal static class IndexBenchmark
         result.GraphBytesExact = index.GraphBytes + index.SlotBytes + index.IdMapBytes;
         log.WriteLine($"Numa: built in {result.BuildSeconds:F1} s on {s.BuildThreads} threads; top layer {index.TopLevel}; " +
             $"graph {index.GraphBytes} B + slots {index.SlotBytes} B + id map ~{index.IdMapBytes} B; vectors {index.VectorBytes} B");
-
-        Measure(index, queries, queryCount, dimension, s.K, s.Efs[0], 1, truth); // warm-up: tiered JIT reaches the optimized loop
-        foreach (int ef in s.Efs)
-            foreach (int threads in s.Threads)
-            {
-                double best = double.MaxValue, recall = 0;
-                for (int r = 0; r < s.Repeat; r++)
-                {
-                    var (seconds, rec) = Measure(index, queries, queryCount, dimension, s.K, ef, threads, truth);
-                    best = Math.Min(best, seconds);
-                    recall = rec;
-                }
-                result.Points.Add(new SearchPoint(ef, threads, recall, queryCount / best));
-                log.WriteLine($"Numa: ef={ef} threads={threads} recall@{s.K}={recall:F4} QPS={queryCount / best:F0}");
-            }
-        index.Dispose();
-        return result;
+        return index;
     }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), to show how busy a shared machine was.</summary>
+    private static double LoadAverage() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : double.NaN;
 
     private static (double Seconds, double Recall) Measure(HnswIndex index, float[] queries, int queryCount, int dimension, int k, int ef, int threads, int[] truth)
     {
@@ -90,60 +115,6 @@ internal static class IndexBenchmark
                 for (int j = 0; j < k; j++)
                     if (found[q * k + j] == truth[q * k + i]) { hits++; break; }
         return (seconds, (double)hits / (queryCount * k));
-    }
-
-    private static BenchResult RunHnswlib(IndexBenchSettings s, string trainPath, string testPath, string truthPath, int count, int queryCount, TextWriter log)
-    {
-        string script = Path.Combine(Path.GetTempPath(), $"numa-hnswlib-bench-{Environment.ProcessId}.py");
-        using (var resource = typeof(IndexBenchmark).Assembly.GetManifestResourceStream("hnswlib_bench.py")!)
-        using (var file = File.Create(script))
-            resource.CopyTo(file);
-        try
-        {
-            string arguments = JsonSerializer.Serialize(new Dictionary<string, object>
-            {
-                ["train"] = trainPath, ["test"] = testPath, ["truth"] = truthPath, ["truth_offset"] = GroundTruth.HeaderBytes,
-                ["count"] = count, ["queries"] = queryCount, ["k"] = s.K, ["m"] = s.M, ["ef_construction"] = s.EfConstruction,
-                ["build_threads"] = s.BuildThreads, ["efs"] = s.Efs, ["threads"] = s.Threads, ["repeat"] = s.Repeat,
-            });
-            var start = new ProcessStartInfo(s.Python!) { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(script);
-            start.ArgumentList.Add(arguments);
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {s.Python}");
-            var errors = process.StandardError.ReadToEndAsync();
-            var result = new BenchResult("hnswlib");
-            string? line;
-            while ((line = process.StandardOutput.ReadLine()) is not null)
-            {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                switch (root.GetProperty("kind").GetString())
-                {
-                    case "info":
-                        log.WriteLine($"hnswlib {root.GetProperty("version")}: {root.GetProperty("count")} vectors");
-                        break;
-                    case "build":
-                        result.BuildSeconds = root.GetProperty("seconds").GetDouble();
-                        result.RssBytes = root.GetProperty("rss_bytes").GetInt64();
-                        log.WriteLine($"hnswlib: built in {result.BuildSeconds:F1} s on {s.BuildThreads} threads");
-                        break;
-                    case "search":
-                        var point = new SearchPoint(root.GetProperty("ef").GetInt32(), root.GetProperty("threads").GetInt32(),
-                            root.GetProperty("recall").GetDouble(), root.GetProperty("qps").GetDouble());
-                        result.Points.Add(point);
-                        log.WriteLine($"hnswlib: ef={point.Ef} threads={point.Threads} recall@{s.K}={point.Recall:F4} QPS={point.Qps:F0}");
-                        break;
-                }
-            }
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"{s.Python} {script} exited with {process.ExitCode}: {errors.Result.Trim()}");
-            return result;
-        }
-        finally
-        {
-            File.Delete(script);
-        }
     }
 
     private static void RunThreads(int threads, Action<int> body)

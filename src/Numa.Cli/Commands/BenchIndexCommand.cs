@@ -18,7 +18,7 @@ internal static class BenchIndexCommand
     private static readonly Option<int> BuildThreads = new("--build-threads") { Description = "Inserting threads for both sides.", DefaultValueFactory = _ => Environment.ProcessorCount };
     private static readonly Option<string> Efs = new("--ef") { Description = "Comma-separated efSearch values.", DefaultValueFactory = _ => "10,20,40,80,160" };
     private static readonly Option<string> Threads = new("--threads") { Description = "Comma-separated search thread counts.", DefaultValueFactory = _ => "1,2" };
-    private static readonly Option<int> Repeat = new("--repeat") { Description = "Timed passes per point; the fastest counts (both sides).", DefaultValueFactory = _ => 3 };
+    private static readonly Option<int> Repeat = new("--repeat") { Description = "Timed passes per point, Numa's and hnswlib's alternating; the fastest of each counts.", DefaultValueFactory = _ => 3 };
     private static readonly Option<double> Target = new("--target-recall") { Description = "Recall at which QPS is compared.", DefaultValueFactory = _ => 0.95 };
     private static readonly Option<string> Python = new("--python") { Description = "The Python that sees Debian's python3-hnswlib.", DefaultValueFactory = _ => "/usr/bin/python3" };
     private static readonly Option<bool> NoPeer = new("--no-hnswlib") { Description = "Measure Numa only." };
@@ -73,7 +73,8 @@ internal static class BenchIndexCommand
         var sb = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         sb.Append(c, $"numa bench-index: Fashion-MNIST {count} × {dimension}, {queries} queries, L2, k={s.K}, M={s.M}, efConstruction={s.EfConstruction}, ");
-        sb.Append(c, $"build threads {s.BuildThreads}, best of {s.Repeat}, {Environment.ProcessorCount} CPUs\n\n");
+        sb.Append(c, $"build threads {s.BuildThreads}, best of {s.Repeat} alternating passes, {Environment.ProcessorCount} CPUs, ");
+        sb.Append(c, $"load average {numa.LoadBefore:F1} before, {numa.LoadAfter:F1} after; peer: {peer?.Name ?? "none"}\n\n");
         long rawVector = (long)dimension * sizeof(float);
         sb.Append("| measure | Numa | hnswlib | ratio Numa/hnswlib |\n|---|---|---|---|\n");
         sb.Append(c, $"| build time (s) | {numa.BuildSeconds:F1} | {Peer(peer?.BuildSeconds, "F1")} | {Ratio(numa.BuildSeconds, peer?.BuildSeconds)} |\n");
