@@ -85,6 +85,23 @@ public sealed class HnswRecallTests
         }
     }
 
+    [Fact]
+    public void A_search_into_a_span_allocates_nothing_once_warm()
+    {
+        const int n = 1000, dimension = 32;
+        float[] data = Synthetic.Clusters(n, dimension, clusters: 10, seed: 4);
+        using var index = Build(new HnswOptions { Dimension = dimension }, data, n);
+        var results = new SearchResult[K];
+        Func<long, bool> even = id => id % 2 == 0;
+        index.Search(data.AsSpan(0, dimension), K, results, 64, even);   // warm: the thread's search context
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int q = 0; q < 200; q++) index.Search(data.AsSpan(q * dimension, dimension), K, results, 64, even);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
     internal static HnswIndex Build(HnswOptions options, float[] data, int count)
     {
         var index = new HnswIndex(options);
