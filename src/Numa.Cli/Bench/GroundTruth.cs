@@ -1,0 +1,80 @@
+// Exact k-nearest neighbours of every query (brute force over the store), computed once and cached under
+// ~/.cache/numa/ (or $XDG_CACHE_HOME/numa) so repeated benchmark runs do not pay for it.
+using System.Buffers.Binary;
+using Numa.Vectors;
+
+namespace Numa.Cli.Bench;
+
+internal static class GroundTruth
+{
+    public const int HeaderBytes = 20; // "NUMAGT01", count u32, queries u32, k u32
+    private static ReadOnlySpan<byte> Magic => "NUMAGT01"u8;
+
+    public static string CacheFolder =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "numa");
+
+    /// <summary>The ids of the k nearest train vectors of each query (row-major, queries × k) and the cache file.</summary>
+    public static (int[] Ids, string Path) Get(string name, float[] train, int count, float[] queries, int queryCount, int dimension, int k, int threads, TextWriter log)
+    {
+        Directory.CreateDirectory(CacheFolder);
+        string path = System.IO.Path.Combine(CacheFolder, $"{name}-l2-{count}x{queryCount}-k{k}.gt");
+        if (TryRead(path, count, queryCount, k) is { } cached)
+        {
+            log.WriteLine($"ground truth: {path} (cached)");
+            return (cached, path);
+        }
+        log.WriteLine($"ground truth: brute force over {count} vectors for {queryCount} queries on {threads} threads ...");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var store = new VectorStore(dimension);
+        for (int i = 0; i < count; i++) store.Add(i, train.AsSpan(i * dimension, dimension));
+        var ids = new int[queryCount * k];
+        int next = -1;
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            workers[t] = new Thread(() =>
+            {
+                var results = new SearchResult[k];
+                for (int q; (q = Interlocked.Increment(ref next)) < queryCount;)
+                {
+                    store.ExactSearch(queries.AsSpan(q * dimension, dimension), k, results);
+                    for (int j = 0; j < k; j++) ids[q * k + j] = (int)results[j].Id;
+                }
+            });
+            workers[t].Start();
+        }
+        foreach (var w in workers) w.Join();
+        Write(path, ids, count, queryCount, k);
+        log.WriteLine($"ground truth: {started.Elapsed.TotalSeconds:F1} s, cached in {path}");
+        return (ids, path);
+    }
+
+    private static int[]? TryRead(string path, int count, int queryCount, int k)
+    {
+        if (!File.Exists(path)) return null;
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length != HeaderBytes + 4L * queryCount * k || !bytes.AsSpan(0, 8).SequenceEqual(Magic)
+            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)) != count
+            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)) != queryCount
+            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)) != k)
+            return null;
+        var ids = new int[queryCount * k];
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes.AsSpan(HeaderBytes)).CopyTo(ids);
+        return ids;
+    }
+
+    private static void Write(string path, int[] ids, int count, int queryCount, int k)
+    {
+        var bytes = new byte[HeaderBytes + 4L * ids.Length];
+        Magic.CopyTo(bytes);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), count);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), queryCount);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(16), k);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids.AsSpan()).CopyTo(bytes.AsSpan(HeaderBytes));
+        string temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
