@@ -86,9 +86,9 @@ public sealed partial class FlightService
         }
     }
 
-    // DoExchange: the first message's descriptor names the collection and its app_metadata may hold {"k": n}
-    // (default 10); every incoming batch's `vector` rows are queries, answered by one batch of
-    // (query = row index in that batch, id, score), k rows per query, nearest first.
+    // DoExchange: the first message's descriptor names the collection; any message's app_metadata may set {"k": n}
+    // for its batch and the ones after (default 10); every incoming batch's `vector` rows are queries, answered by
+    // one batch of (query = row index in that batch, id, score), k rows per query, nearest first.
     private async Task DoExchangeAsync(GrpcStreamReader<FlightDataMessage> requests, GrpcServerStreamWriter<FlightDataMessage> responses,
         GrpcServerCallContext context)
     {
@@ -99,12 +99,7 @@ public sealed partial class FlightService
         {
             var schema = await reader.ReadSchemaAsync(token).ConfigureAwait(false);
             string name = CollectionOf(reader.Descriptor, "DoExchange");
-            int k = 10;
-            if (!reader.AppMetadata.IsEmpty)
-            {
-                using var options = FlightJson.Parse(reader.AppMetadata, "DoExchange app_metadata");
-                k = checked((int)FlightJson.Integer(options.RootElement, "k", "DoExchange app_metadata", 10));
-            }
+            int k = ReadK(reader.AppMetadata, 10);
             int vectorColumn = schema.IndexOf("vector");
             if (vectorColumn < 0 || schema.Fields[vectorColumn].Type is not { Id: ArrowTypeId.FixedSizeList } type
                 || type.ValueField!.Type.Id != ArrowTypeId.Float32)
@@ -114,6 +109,7 @@ public sealed partial class FlightService
             var empty = Array.Empty<VectorFilter>();
             while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
             {
+                k = ReadK(reader.AppMetadata, k);
                 var vectors = batch.Columns[vectorColumn];
                 var queries = new List<int>();
                 var ids = new List<ulong>();
@@ -138,6 +134,14 @@ public sealed partial class FlightService
         {
             throw status;
         }
+    }
+
+    private static int ReadK(ReadOnlyMemory<byte> appMetadata, int current)
+    {
+        if (appMetadata.IsEmpty) return current;
+        using var options = FlightJson.Parse(appMetadata, "DoExchange app_metadata");
+        long k = FlightJson.Integer(options.RootElement, "k", "DoExchange app_metadata", current);
+        return k is >= 1 and <= int.MaxValue ? (int)k : throw FlightJson.Invalid("k must be at least 1.");
     }
 
     private static ArrowRecordBatch SearchBatch(VectorSearchResult result, int start, int count) =>
