@@ -1,6 +1,6 @@
 // A Flight client assembled from independent parts — @grpc/grpc-js, Flight.proto through @grpc/proto-loader, and
 // apache-arrow for the Arrow data — against Numa.Flight's data and meta servers: DoPut of an apache-arrow table, DoGet
-// of a search and a scan, ListFlights, GetFlightInfo, GetSchema, DoAction, ListActions, Handshake and bearer tokens;
+// of a search and a scan, DoExchange, ListFlights, GetFlightInfo, GetSchema, DoAction, ListActions, Handshake, tokens;
 // refused requests and malformed input (truncated IPC, lying lengths, wrong schema, oversized messages, garbage
 // frames) must end with the right gRPC status while the server keeps serving with bounded memory.
 // Usage: node client.mjs DATA META AUTHDATA AUTHMETA SERVERPID. Prints "ok NAME" / "FAIL NAME: why", then "N passed, N failed".
@@ -241,6 +241,22 @@ await test('DoAction: CreateNamespace, ListNamespaces, VectorSearch (Arrow IPC r
   expectCode(r.error, S.NOT_FOUND, 'GetFlightInfo after DeleteNamespace');
 });
 
+await test('DoExchange: query batches in, (query, id, score) batches out, k from app_metadata', async () => {
+  const queries = splitIpc(tableToIPC(vectorTable(100, 2), 'stream'));
+  const call = data.DoExchange();
+  const done = finish(call);
+  call.write({ flight_descriptor: path_('interop'), data_header: queries[0].header, app_metadata: Buffer.from('{"k":3}') });
+  call.write({ data_header: queries[1].header, data_body: queries[1].body });
+  call.end();
+  const { messages, error } = await done;
+  eq(error, null, 'error');
+  const t = tableFromIPC(toIpc(messages));
+  eq(Array.from(t.getChild('query').toArray()).join(','), '0,0,0,1,1,1', 'query column');
+  const ids = Array.from(t.getChild('id').toArray(), Number);
+  eq(ids[0], 100, 'nearest to query 0');
+  eq(ids[3], 101, 'nearest to query 1');
+});
+
 await test('ListActions lists the seven action types', async () => {
   const { messages, error } = await finish(meta.ListActions({}));
   eq(error, null, 'error');
@@ -314,7 +330,7 @@ await test('malformed: a record batch where the schema should be → INVALID_ARG
   expectCode((await doPut(data, m)).error, S.INVALID_ARGUMENT, 'batch first', 'Expected a Schema message');
 });
 await test('malformed: a FlightData over the 4 MiB receive limit → RESOURCE_EXHAUSTED', async () => {
-  const big = putMessages(vectorTable(0, 3000), 'malformed');   // 3000 × 16 floats is small: grow the body instead
+  const big = good.map(x => ({ ...x }));
   big[1].data_body = Buffer.alloc(5 * 1024 * 1024);
   expectCode((await doPut(data, big)).error, S.RESOURCE_EXHAUSTED, 'oversized');
 });
