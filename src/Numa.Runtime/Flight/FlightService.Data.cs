@@ -1,0 +1,194 @@
+// The data path of FlightService: DoPut (ingest), DoGet (search and scan tickets), DoExchange (streamed search).
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Numa.Arrow;
+using Numa.Flight.Protocol;
+using Numa.Grpc;
+
+namespace Numa.Flight;
+
+public sealed partial class FlightService
+{
+    private static readonly ArrowSchema s_exchangeSchema = new(
+    [
+        new ArrowField("query", ArrowType.Int32, nullable: false),
+        new ArrowField("id", ArrowType.UInt64, nullable: false),
+        new ArrowField("score", ArrowType.Float32, nullable: false),
+    ]);
+
+    // DoPut: descriptor PATH[0] on the first message, then the schema, then batches; a slow_down PutResult each time
+    // the backend enters pressure, and a final {"status":"ok",…} PutResult once every batch is stored.
+    private async Task DoPutAsync(GrpcStreamReader<FlightDataMessage> requests, GrpcServerStreamWriter<PutResult> responses,
+        GrpcServerCallContext context)
+    {
+        Authorize(context);
+        var token = context.CancellationToken;
+        using var reader = new FlightBatchReader(requests, _options.ArrowReadOptions, null);
+        try
+        {
+            var schema = await reader.ReadSchemaAsync(token).ConfigureAwait(false);
+            string name = CollectionOf(reader.Descriptor, "DoPut");
+            _backend.BeginPut(name, schema);
+            long rows = 0, batches = 0;
+            bool slow = false;
+            while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
+            {
+                var ack = await _backend.AppendAsync(name, batch, token).ConfigureAwait(false);
+                rows += batch.Length;
+                batches++;
+                if (ack.SlowDown && !slow)
+                {
+                    var signal = new JsonObject { ["status"] = "slow_down", ["reason"] = ack.Reason ?? "backpressure" };
+                    await responses.WriteAsync(new PutResult { AppMetadata = Json(signal) }, token).ConfigureAwait(false);
+                }
+                slow = ack.SlowDown;
+            }
+            var done = new JsonObject { ["status"] = "ok", ["dataset"] = name, ["rows"] = rows, ["batches"] = batches };
+            await responses.WriteAsync(new PutResult { AppMetadata = Json(done) }, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Translate(ex) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    private async Task DoGetAsync(Ticket ticket, GrpcServerStreamWriter<FlightDataMessage> responses, GrpcServerCallContext context)
+    {
+        Authorize(context);
+        var token = context.CancellationToken;
+        try
+        {
+            var query = FlightTicket.Parse(ticket.Ticket_.Memory);
+            if (query.Vector is { } vector)
+            {
+                var result = _backend.Search(query.Collection, vector, query.K, query.Filters);
+                var writer = new FlightBatchWriter((m, t) => responses.WriteAsync(m, t), s_searchSchema, null);
+                await writer.WriteSchemaAsync(token).ConfigureAwait(false);
+                for (int start = 0; start < result.Count; start += _options.SearchBatchRows)
+                {
+                    int n = Math.Min(_options.SearchBatchRows, result.Count - start);
+                    await writer.WriteAsync(SearchBatch(result, start, n), default, token).ConfigureAwait(false);
+                }
+                return;
+            }
+            var info = _backend.GetCollection(query.Collection);
+            var schema = info.Schema ?? throw new RpcException(GrpcStatusCode.FailedPrecondition,
+                $"Collection '{query.Collection}' holds no data yet, so it has no schema to stream.");
+            var scan = new FlightBatchWriter((m, t) => responses.WriteAsync(m, t), schema, null);
+            await scan.WriteSchemaAsync(token).ConfigureAwait(false);
+            foreach (var batch in _backend.Scan(query.Collection, query.Filters, query.Limit))
+                await scan.WriteAsync(batch, default, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Translate(ex) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    // DoExchange: the first message's descriptor names the collection; any message's app_metadata may set {"k": n}
+    // for its batch and the ones after (default 10); every incoming batch's `vector` rows are queries, answered by
+    // one batch of (query = row index in that batch, id, score), k rows per query, nearest first.
+    private async Task DoExchangeAsync(GrpcStreamReader<FlightDataMessage> requests, GrpcServerStreamWriter<FlightDataMessage> responses,
+        GrpcServerCallContext context)
+    {
+        Authorize(context);
+        var token = context.CancellationToken;
+        using var reader = new FlightBatchReader(requests, _options.ArrowReadOptions, null);
+        try
+        {
+            var schema = await reader.ReadSchemaAsync(token).ConfigureAwait(false);
+            string name = CollectionOf(reader.Descriptor, "DoExchange");
+            int k = ReadK(reader.AppMetadata, 10);
+            int vectorColumn = schema.IndexOf("vector");
+            if (vectorColumn < 0 || schema.Fields[vectorColumn].Type is not { Id: ArrowTypeId.FixedSizeList } type
+                || type.ValueField!.Type.Id != ArrowTypeId.Float32)
+                throw FlightJson.Invalid($"DoExchange: the query batches need a 'vector' FixedSizeList<float32> column; the schema is [{schema}].");
+            var writer = new FlightBatchWriter((m, t) => responses.WriteAsync(m, t), s_exchangeSchema, null);
+            await writer.WriteSchemaAsync(token).ConfigureAwait(false);
+            var empty = Array.Empty<VectorFilter>();
+            while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
+            {
+                k = ReadK(reader.AppMetadata, k);
+                var vectors = batch.Columns[vectorColumn];
+                var queries = new List<int>();
+                var ids = new List<ulong>();
+                var scores = new List<float>();
+                for (int row = 0; row < batch.Length; row++)
+                {
+                    if (vectors.IsNull(row)) throw FlightJson.Invalid($"DoExchange: query {row} of a batch is null.");
+                    var hits = _backend.Search(name, vectors.GetListValues<float>(row), k, empty);
+                    for (int i = 0; i < hits.Count; i++)
+                    {
+                        queries.Add(row);
+                        ids.Add(hits.Ids[i]);
+                        scores.Add(hits.Scores[i]);
+                    }
+                }
+                var answer = new ArrowRecordBatch(s_exchangeSchema, ids.Count,
+                    [ArrowArray.Int32(queries.ToArray()), ArrowArray.UInt64(ids.ToArray()), ArrowArray.Float32(scores.ToArray())]);
+                await writer.WriteAsync(answer, default, token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (Translate(ex) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    private static int ReadK(ReadOnlyMemory<byte> appMetadata, int current)
+    {
+        if (appMetadata.IsEmpty) return current;
+        using var options = FlightJson.Parse(appMetadata, "DoExchange app_metadata");
+        long k = FlightJson.Integer(options.RootElement, "k", "DoExchange app_metadata", current);
+        return k is >= 1 and <= int.MaxValue ? (int)k : throw FlightJson.Invalid("k must be at least 1.");
+    }
+
+    private static ArrowRecordBatch SearchBatch(VectorSearchResult result, int start, int count) =>
+        new(s_searchSchema, count,
+        [
+            ArrowArray.UInt64(result.Ids.AsMemory(start, count)),
+            ArrowArray.Float32(result.Scores.AsMemory(start, count)),
+        ]);
+
+    // A DoGet ticket: a search, a JSON scan {"name","filters","limit"}, or (first byte not '{') a bare name.
+    private sealed record FlightTicket(string Collection, float[]? Vector, int K, List<VectorFilter> Filters, long Limit)
+    {
+        public static FlightTicket Parse(ReadOnlyMemory<byte> ticket)
+        {
+            var span = ticket.Span.TrimStart(" \t\r\n"u8);
+            if (span.IsEmpty) throw FlightJson.Invalid("The ticket is empty (expected a collection name or a JSON query).");
+            if (span[0] != (byte)'{')
+            {
+                string name;
+                try
+                {
+                    name = new UTF8Encoding(false, true).GetString(ticket.Span).Trim();
+                }
+                catch (DecoderFallbackException)
+                {
+                    throw FlightJson.Invalid("The ticket is neither JSON nor a UTF-8 collection name.");
+                }
+                return new FlightTicket(name, null, 0, [], 0);
+            }
+            using var document = FlightJson.Parse(ticket, "ticket");
+            var root = document.RootElement;
+            if (root.TryGetProperty("search", out var search))
+            {
+                if (search.ValueKind != JsonValueKind.Object) throw FlightJson.Invalid("'search' in the ticket must be an object.");
+                const string What = "search ticket";
+                string dataset = FlightJson.String(search, "dataset", What, true)!;
+                if (!search.TryGetProperty("vector", out var vector)) throw FlightJson.Invalid("The search ticket has no 'vector'.");
+                long k = FlightJson.Integer(search, "k", What, 10);
+                if (k < 1) throw FlightJson.Invalid("k must be at least 1.");
+                if (k > int.MaxValue) throw FlightJson.Invalid($"k = {k} is too large.");
+                return new FlightTicket(dataset, FlightJson.Vector(vector, "vector", What), (int)k, FlightJson.Filters(search, What), 0);
+            }
+            string collection = FlightJson.String(root, "name", "ticket", false)
+                ?? throw FlightJson.Invalid("The ticket JSON has neither 'search' nor 'name'.");
+            long limit = FlightJson.Integer(root, "limit", "ticket", 0);
+            if (limit < 0) throw FlightJson.Invalid($"'limit' in the ticket is {limit}; it must be ≥ 0.");
+            return new FlightTicket(collection, null, 0, FlightJson.Filters(root, "ticket"), limit);
+        }
+    }
+}
