@@ -211,6 +211,17 @@ public sealed class WriteAheadLog : IDisposable
     /// <summary>The node the append buffers live on (null when the arena spans several nodes).</summary>
     public int? HomeNode { get; }
 
+    /// <summary>Which node each page of the two append buffers is on (move_pages(2)).</summary>
+    /// <exception cref="ObjectDisposedException">The log is disposed.</exception>
+    public unsafe PlacementSummary QueryPlacement()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_active == 0, this);
+            return PlacementSummary.From([.. PagePlacement.Query((void*)_active, (nuint)_capacity), .. PagePlacement.Query((void*)_standby, (nuint)_capacity)]);
+        }
+    }
+
     /// <summary>What open found: segments, LSN range and the torn tail it cut (if any).</summary>
     public WalScanResult Recovery { get; }
 
@@ -687,7 +698,7 @@ public sealed class WriteAheadLog : IDisposable
 
     private void ReleaseMemory()
     {
-        _active = _standby = 0;
+        lock (_lock) _active = _standby = 0;
         _ownArena?.Dispose();
         if (!_flusher.IsAlive) _segment?.Dispose();
     }
