@@ -43,6 +43,20 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, SetLastError = true)]
     internal static partial int close(int fd);
 
+    // The WAL's record timestamps: CLOCK_REALTIME_COARSE is read from the vDSO without a system call in a few
+    // nanoseconds (clock_gettime(2)); no GC transition for a call this short.
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    internal static partial int clock_gettime(int clock, Timespec* time);
+
+    internal const int CLOCK_REALTIME_COARSE = 5;
+
+    internal struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
     internal const int O_RDONLY = 0;
     internal const int O_DIRECTORY = 0x10000;   // x86-64; arm64 uses 0x4000
     internal const int O_DIRECTORY_ARM64 = 0x4000;

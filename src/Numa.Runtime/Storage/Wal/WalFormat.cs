@@ -70,6 +70,21 @@ internal static class WalFormat
     /// (Names become file names of snapshots, so path syntax is refused.)</summary>
     internal static void ValidateName(ReadOnlySpan<byte> utf8, string parameter)
     {
+        // One pass for the common case (short ASCII names, on every append); the slow path says what is wrong.
+        if ((uint)(utf8.Length - 1) >= MaxNameBytes) ThrowBadName(utf8, parameter);
+        bool ascii = true;
+        foreach (byte b in utf8)
+        {
+            if (b < 0x20 || b == (byte)'/' || b == (byte)'\\' || b == 0x7F) ThrowBadName(utf8, parameter);
+            ascii &= b < 0x80;
+        }
+        if (utf8[0] == (byte)'.' && (utf8.Length == 1 || (utf8.Length == 2 && utf8[1] == (byte)'.'))) ThrowBadName(utf8, parameter);
+        if (!ascii && !Utf8.IsValid(utf8)) ThrowBadName(utf8, parameter);
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowBadName(ReadOnlySpan<byte> utf8, string parameter)
+    {
         if (utf8.IsEmpty) throw new ArgumentException("The collection name is empty.", parameter);
         if (utf8.Length > MaxNameBytes)
             throw new ArgumentException($"The collection name is {utf8.Length} UTF-8 bytes; the limit is {MaxNameBytes}.", parameter);
@@ -77,9 +92,8 @@ internal static class WalFormat
         if (bad < 0) bad = utf8.IndexOfAny((byte)'/', (byte)'\\', (byte)0x7F);
         if (bad >= 0)
             throw new ArgumentException($"The collection name \"{Describe(utf8)}\" contains 0x{utf8[bad]:X2} at byte {bad}: path separators and control characters are not allowed.", parameter);
-        if (utf8.SequenceEqual("."u8) || utf8.SequenceEqual(".."u8))
-            throw new ArgumentException($"The collection name \"{Describe(utf8)}\" is a path component.", parameter);
         if (!Utf8.IsValid(utf8)) throw new ArgumentException("The collection name is not valid UTF-8.", parameter);
+        throw new ArgumentException($"The collection name \"{Describe(utf8)}\" is a path component.", parameter);
     }
 
     internal static string Describe(ReadOnlySpan<byte> utf8) =>

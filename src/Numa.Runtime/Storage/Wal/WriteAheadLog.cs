@@ -88,10 +88,11 @@ public sealed class WriteAheadLog : IDisposable
         HomeNode = arena.HomeNode;
         try
         {
+            // Zeroed now: the pages are touched (so placed, by the arena's binding) before the first append needs them.
             unsafe
             {
-                _active = (nint)arena.Allocate((nuint)_capacity, 4096);
-                _standby = (nint)arena.Allocate((nuint)_capacity, 4096);
+                _active = (nint)Unsafe.AsPointer(ref arena.AllocateSpan<byte>(_capacity, 4096)[0]);
+                _standby = (nint)Unsafe.AsPointer(ref arena.AllocateSpan<byte>(_capacity, 4096)[0]);
             }
         }
         catch
@@ -276,7 +277,7 @@ public sealed class WriteAheadLog : IDisposable
     public bool TryAppend(byte kind, ReadOnlySpan<byte> collectionUtf8, ReadOnlySpan<byte> payload, out long lsn)
     {
         int length = CheckRecord(collectionUtf8, payload.Length);
-        long timestamp = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        long timestamp = WalClock.NowUnixNanoseconds();
         bool wasEmpty;
         lock (_lock)
         {
