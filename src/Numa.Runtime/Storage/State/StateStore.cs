@@ -70,6 +70,9 @@ public sealed unsafe class StateStore<TKey, TValue> : IDisposable
     /// <summary>The node the table lives on (null when the arena spans several nodes).</summary>
     public int? HomeNode => _arena.HomeNode;
 
+    /// <summary>Bytes mapped by the store's own arena (the caller's arena's, when given one).</summary>
+    internal long ReservedBytes => _arena.ReservedBytes;
+
     /// <summary>Bytes of one slot (control byte and entry).</summary>
     public static int SlotBytes => 1 + sizeof(Entry);
 

@@ -7,11 +7,13 @@ public enum WalSyncMode
     /// <summary>Every batch is synced before the appends in it complete (group commit). The default.</summary>
     Always = 0,
 
-    /// <summary>Batches are written as they fill; one sync at most every <see cref="WalDurability.IntervalMilliseconds"/>.
-    /// Appends complete once the record is in the buffer; a crash of the machine loses at most one interval.</summary>
+    /// <summary>Every <see cref="WalDurability.IntervalMilliseconds"/> (or when a buffer is half full) what is buffered
+    /// is written, and synced once per interval. Appends complete once the record is in the buffer; a crash of the
+    /// machine loses at most about one interval.</summary>
     Interval = 1,
 
-    /// <summary>Batches are written as they fill and never synced (except when a segment is closed). A crash of the
-    /// process loses nothing written; a crash of the machine may lose whatever the kernel had not written back.</summary>
+    /// <summary>What is buffered is written every <see cref="WriteAheadLog.NoneFlushMilliseconds"/> ms (or when a buffer is
+    /// half full) and never synced, except when a segment is closed. A crash of the process loses at most those
+    /// milliseconds; a crash of the machine may lose whatever the kernel had not written back.</summary>
     None = 2,
 }

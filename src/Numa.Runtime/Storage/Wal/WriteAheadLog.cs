@@ -41,6 +41,8 @@ public sealed class WriteAheadLog : IDisposable
     private readonly NumaArena? _ownArena;
     private readonly int _capacity;
     private readonly long _syncIntervalTicks;
+    private readonly int _wakeAt;          // the fill at which an append wakes the flusher (Always: the first record)
+    private readonly int _tickMilliseconds; // the flusher's own period (Interval: the interval; None: 10 ms; Always: none)
 
     // Appenders' state, guarded by _lock: the active buffer, its fill, the next LSN, and requests to the flusher.
     private readonly Lock _lock = new();
@@ -75,6 +77,9 @@ public sealed class WriteAheadLog : IDisposable
     private readonly Thread _flusher;
     private bool _disposed;
 
+    /// <summary>Under <see cref="WalSyncMode.None"/>, buffered records are written to the segment at least this often.</summary>
+    public const int NoneFlushMilliseconds = 10;
+
     private WriteAheadLog(WalOptions options, NumaPlatform platform, ILogger logger, WalScanResult recovery)
     {
         _options = options;
@@ -82,6 +87,16 @@ public sealed class WriteAheadLog : IDisposable
         Recovery = recovery;
         _capacity = options.BufferBytes;
         _syncIntervalTicks = (long)options.Durability.IntervalMilliseconds * Stopwatch.Frequency / 1000;
+        // Always: every append is waited for, so the first record of a batch wakes the flusher. Otherwise nobody waits:
+        // the flusher runs on its own period and is woken early only by a half-full buffer, so appends do not pay a
+        // futex wake each (Longbow flushes every 10 ms or every 100 entries).
+        _wakeAt = options.Durability.Mode == WalSyncMode.Always ? 1 : _capacity / 2;
+        _tickMilliseconds = options.Durability.Mode switch
+        {
+            WalSyncMode.Interval => options.Durability.IntervalMilliseconds,
+            WalSyncMode.None => NoneFlushMilliseconds,
+            _ => Timeout.Infinite,
+        };
         NumaArena arena;
         if (options.Arena is { } given) arena = given;
         else arena = _ownArena = platform.Node(options.Node ?? platform.CurrentNode()).CreateArena();
@@ -278,7 +293,7 @@ public sealed class WriteAheadLog : IDisposable
     {
         int length = CheckRecord(collectionUtf8, payload.Length);
         long timestamp = WalClock.NowUnixNanoseconds();
-        bool wasEmpty;
+        bool wake;
         lock (_lock)
         {
             if (_fault is not null || _closing) ThrowUnusable();
@@ -290,10 +305,10 @@ public sealed class WriteAheadLog : IDisposable
             }
             lsn = _nextLsn++;
             unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
-            wasEmpty = at == 0;
+            wake = at < _wakeAt && at + length >= _wakeAt;
             Volatile.Write(ref _activeBytes, at + length);
         }
-        if (wasEmpty) _work.Set();
+        if (wake) _work.Set();
         return true;
     }
 
@@ -471,10 +486,7 @@ public sealed class WriteAheadLog : IDisposable
     {
         while (true)
         {
-            int timeout = Timeout.Infinite;
-            if (_options.Durability.Mode == WalSyncMode.Interval && Volatile.Read(ref _writtenLsn) > Volatile.Read(ref _durableLsn))
-                timeout = (int)Math.Clamp((_nextSyncDue - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency + 1, 0, int.MaxValue);
-            _work.Wait(timeout);
+            _work.Wait(_tickMilliseconds);
             _work.Reset();
 
             nint batch = 0;
@@ -514,7 +526,7 @@ public sealed class WriteAheadLog : IDisposable
                     bool due = _options.Durability.Mode switch
                     {
                         WalSyncMode.Always => true,
-                        WalSyncMode.Interval => Stopwatch.GetTimestamp() >= _nextSyncDue,
+                        WalSyncMode.Interval => Stopwatch.GetTimestamp() >= _nextSyncDue - _syncIntervalTicks / 4,   // ticks drift a little
                         _ => false,
                     };
                     if (_writtenLsn > _durableLsn && (due || syncRequested || closing)) Sync();
