@@ -8,7 +8,7 @@ using Numa.Storage.Wal;
 
 namespace Numa.Benchmarks;
 
-[IterationCount(12)]
+[IterationCount(20)]
 [WarmupCount(2)]
 public partial class WalDurableBenchmarks
 {
