@@ -2,10 +2,11 @@
 using System.CommandLine;
 using Numa.Cli.Commands;
 
-var root = new RootCommand("Numa: NUMA-aware, thread-per-core .NET. Inspect the machine, check placement and pinning, show an application's worker graph, benchmark the vector index.");
+var root = new RootCommand("Numa: NUMA-aware, thread-per-core .NET. Inspect the machine, check placement and pinning, show an application's worker graph, verify and repair write-ahead logs, benchmark the vector index.");
 foreach (var option in CommonOptions.All) root.Options.Add(option);
 root.Subcommands.Add(TopologyCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
+root.Subcommands.Add(WalCommand.Create());
 root.Subcommands.Add(BenchIndexCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -29,6 +29,39 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, SetLastError = true)]
     internal static partial int madvise(void* addr, nuint length, int advice);
 
+    // File durability for the write-ahead log (fdatasync(2), fsync(2) on a directory after creating or removing
+    // a segment, open(2) O_DIRECTORY to get that directory's descriptor).
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int fdatasync(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int fsync(int fd);
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int open(string path, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int close(int fd);
+
+    // The WAL's record timestamps: CLOCK_REALTIME_COARSE is read from the vDSO without a system call in a few
+    // nanoseconds (clock_gettime(2)); no GC transition for a call this short.
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    internal static partial int clock_gettime(int clock, Timespec* time);
+
+    internal const int CLOCK_REALTIME_COARSE = 5;
+
+    internal struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    internal const int O_RDONLY = 0;
+    internal const int O_DIRECTORY = 0x10000;   // x86-64; arm64 uses 0x4000
+    internal const int O_DIRECTORY_ARM64 = 0x4000;
+    internal const int O_CLOEXEC = 0x80000;
+
     internal const int PROT_READ = 0x1;
     internal const int PROT_WRITE = 0x2;
     internal const int MAP_SHARED = 0x01;
