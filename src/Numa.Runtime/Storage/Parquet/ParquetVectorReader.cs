@@ -534,7 +534,9 @@ public sealed class ParquetVectorReader : IDisposable
                     else
                     {
                         uint k = indices[v];
-                        destination.AppendMetadata(row, state.DictionaryBytes.AsSpan(state.DictionaryOffsets[k], state.DictionaryOffsets[k + 1] - state.DictionaryOffsets[k]));
+                        // Entry k is a 4-byte length then its bytes, between offsets k and k + 1.
+                        int from = state.DictionaryOffsets[k] + 4;
+                        destination.AppendMetadata(row, state.DictionaryBytes.AsSpan(from, state.DictionaryOffsets[k + 1] - from));
                     }
                     v++;
                 }

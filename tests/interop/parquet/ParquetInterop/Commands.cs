@@ -30,8 +30,9 @@ internal static class Commands
         return 0;
     }
 
-    public static int Read(string file, int rows, int dim)
+    public static int Read(string file, int rows, int dim, bool lowCardinality = false)
     {
+        SampleRows.LowCardinality = lowCardinality;
         try
         {
             using var reader = ParquetVectorReader.Open(file);
@@ -45,7 +46,7 @@ internal static class Commands
                 if (SampleRows.Check(buffer.AsBatch(), first) is { } difference) return Fail($"{file}: {difference}");
                 first += buffer.Count;
             }
-            Console.WriteLine($"read {file}: {first} rows in {reader.RowGroupCount} row groups, created_by '{reader.CreatedBy}', all equal");
+            Console.WriteLine($"read {Path.GetFileName(file)}: {first} rows in {reader.RowGroupCount} row groups, created_by '{reader.CreatedBy}', all equal");
             return first == rows ? 0 : Fail($"{file}: row groups hold {first} rows");
         }
         catch (ParquetFormatException e)

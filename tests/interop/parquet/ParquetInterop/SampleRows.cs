@@ -1,5 +1,6 @@
 // The rows the interop suite writes and expects, by formula, so that node scripts can recompute any row
-// (tests/interop/parquet/expected.mjs holds the same formulas).
+// (tests/interop/parquet/expected.mjs holds the same formulas). The low-cardinality variant (100 distinct
+// floats, 17 distinct metadata strings) is what makes DuckDB choose dictionary encoding.
 using System.Text;
 using Numa.Storage.Parquet;
 
@@ -9,9 +10,12 @@ internal static class SampleRows
 {
     public static long Id(int i) => 1_000 + 7L * i;
 
-    public static float Element(int i, int j, int dim) => (((long)i * dim + j) % 1_000) / 8f - 50f;
+    public static bool LowCardinality { get; set; }
 
-    public static string? Metadata(int i) => i % 3 == 0 ? null : $"{{\"row\":{i},\"tag\":\"ü-{i % 17}\"}}";
+    public static float Element(int i, int j, int dim) => (((long)i * dim + j) % (LowCardinality ? 100 : 1_000)) / 8f - 50f;
+
+    public static string? Metadata(int i) =>
+        i % 3 == 0 ? null : LowCardinality ? $"tag-{i % 17}" : $"{{\"row\":{i},\"tag\":\"ü-{i % 17}\"}}";
 
     public static long Timestamp(int i) => 1_700_000_000_123_456_789L + 1_000_003L * i;
 
