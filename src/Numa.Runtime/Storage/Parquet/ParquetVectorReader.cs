@@ -466,6 +466,11 @@ public sealed class ParquetVectorReader : IDisposable
         long capacity = column == VectorColumn ? (long)rows * Dimension - state.Elements : rows - state.Rows;
         if (numValues < 0 || numValues > capacity)
             throw Error(offset, $"column '{name}': data page declares {numValues} values, at most {capacity} remain for the row group");
+        // Levels are RLE or the deprecated BIT_PACKED (parquet.thrift Encoding); anything else is damage, even for a
+        // column that has no levels of that kind.
+        if (header.RepetitionLevelEncoding is not ((int)ParquetEncoding.Rle or (int)ParquetEncoding.BitPacked)
+            || header.DefinitionLevelEncoding is not ((int)ParquetEncoding.Rle or (int)ParquetEncoding.BitPacked))
+            throw Error(offset, $"column '{name}': level encodings {header.RepetitionLevelEncoding}/{header.DefinitionLevelEncoding} are not RLE or BIT_PACKED");
         ReadOnlySpan<byte> body = _page.Written;
         int p = 0;
         Span<uint> rep = default, def = default;

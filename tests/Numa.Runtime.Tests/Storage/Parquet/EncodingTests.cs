@@ -1,0 +1,60 @@
+// The RLE / bit-packing hybrid and the page CRC against the values the specs give.
+using Numa.Storage.Parquet;
+
+namespace Numa.Tests.Storage.Parquet;
+
+public sealed class EncodingTests
+{
+    [Fact]
+    public void Bit_packing_matches_the_example_in_Encodings_md()
+    {
+        // Encodings.md: the numbers 0..7 with bit width 3 pack to 10001000 11000110 11111010.
+        using var buffer = new PageBuffer();
+        RleBitPackedHybrid.WriteWithLength(buffer, [0, 1, 2, 3, 4, 5, 6, 7], 3);
+        Assert.Equal(new byte[] { 4, 0, 0, 0, 0x03, 0x88, 0xC6, 0xFA }, buffer.Written.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 7)]
+    public void Levels_round_trip_through_runs_and_packed_groups(int maxLevel, int seed)
+    {
+        var random = new Random(seed);
+        var levels = new List<byte>();
+        while (levels.Count < 5000)
+        {
+            // Alternate long runs and noise so both run kinds appear, ending mid-group.
+            byte v = (byte)random.Next(maxLevel + 1);
+            int n = random.Next(2) == 0 ? random.Next(8, 300) : random.Next(1, 8);
+            for (int i = 0; i < n; i++) levels.Add(random.Next(4) == 0 ? (byte)random.Next(maxLevel + 1) : v);
+        }
+        byte[] values = levels.Take(4999).ToArray();
+        int width = RleBitPackedHybrid.BitWidth(maxLevel);
+        using var buffer = new PageBuffer();
+        RleBitPackedHybrid.WriteWithLength(buffer, values, width);
+
+        var decoded = new uint[values.Length];
+        Assert.Null(RleBitPackedHybrid.Decode(buffer.Written[4..], width, (uint)maxLevel, decoded));
+        Assert.Equal(values.Select(v => (uint)v), decoded);
+        Assert.True(buffer.Length < values.Length, "runs should compress the levels");
+    }
+
+    [Fact]
+    public void Decoding_refuses_levels_above_the_maximum_and_truncated_runs()
+    {
+        var output = new uint[8];
+        Assert.Contains("exceeds the maximum 1", RleBitPackedHybrid.Decode([8 << 1, 2], 2, 1, output));
+        Assert.Contains("needs 2 bytes", RleBitPackedHybrid.Decode([0x03, 0xFF], 2, 3, output));
+        Assert.Contains("overruns", RleBitPackedHybrid.Decode([9 << 1, 1], 1, 1, output));
+        Assert.Contains("truncated", RleBitPackedHybrid.Decode([4 << 1, 1], 1, 1, output));
+    }
+
+    [Fact]
+    public void Page_checksum_is_the_standard_crc32()
+    {
+        // The CRC-32 check value (ISO-HDLC, as in gzip): "123456789" → 0xCBF43926.
+        Assert.Equal(0xCBF43926u, PageChecksum.Compute("123456789"u8));
+        Assert.Equal(0u, PageChecksum.Compute([]));
+    }
+}
