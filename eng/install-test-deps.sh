@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test tiers need on a fresh Debian 12 machine: QEMU, busybox and cpio for the
-# multi-node guest (eng/numa-vm.sh), and the guest's kernel; the npm packages of every suite under
+# multi-node guest (eng/numa-vm.sh), and the guest's kernel; Fashion-MNIST for the benchmarks; the npm packages of every suite under
 # tests/interop and tests/fault that has a package-lock.json (`npm ci`, exact versions). The .NET SDK and NuGet packages come
 # with the machine and `dotnet restore`. Versions are pinned to Debian 12's; when the mirror has moved
 # on, the current bookworm version is installed instead and the script says so.
@@ -10,6 +10,8 @@ pinned=(
   "qemu-system-x86=1:7.2+dfsg-7+deb12u18+b3"
   "busybox-static=1:1.35.0-4+deb12u1+b1"
   "cpio=2.13+dfsg-7.1"
+  # Fashion-MNIST (60,000 × 784) for the snapshot benchmark, tests/interop/parquet/bench.sh
+  "dataset-fashion-mnist=0.0~git20200523.55506a9-1"
 )
 need=()
 for p in "${pinned[@]}"; do
