@@ -43,5 +43,15 @@ done
 if out=$("${interop[@]}" read "$work/duckdb-dictionary.parquet" $rows $dim low 2>&1); then pass "numa reads dictionary pages: ${out#read }"
 else fail "numa reads duckdb-dictionary.parquet: $out"; fi
 
+# 4. Files that break the schema's rules are refused with a message that names the column and the row.
+expect_refusal() {
+  local file=$1 rows=$2 dim=$3 want=$4 out
+  if out=$("${interop[@]}" read "$work/$file" "$rows" "$dim" 2>&1); then fail "numa accepted $file: $out"
+  elif [[ "$out" == *"$want"* ]]; then pass "numa refuses $file: ${out#FAIL }"
+  else fail "numa refused $file with an unexpected message: $out"; fi
+}
+expect_refusal duckdb-null-id.parquet 10 2 "column 'id': row 5 is null"
+expect_refusal duckdb-ragged.parquet 10 2 "row 7 has 1 elements, the file's dimension is 2"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -499,7 +499,11 @@ public sealed class ParquetVectorReader : IDisposable
             case IdColumn or TimestampColumn:
             {
                 if (present != numValues)
-                    throw Error(offset, $"column '{name}': null value in rows {state.Rows}..{state.Rows + numValues - 1}; the snapshot schema has no null {name}");
+                {
+                    int firstNull = 0;
+                    while (def[firstNull] == leaf.MaxDefinition) firstNull++;
+                    throw Error(offset, $"column '{name}': row {state.Rows + firstNull} is null; the snapshot schema has no null {name}");
+                }
                 Span<long> output = (column == IdColumn ? destination.IdsFor(rows) : destination.TimestampsFor(rows)).Slice(state.Rows, numValues);
                 if (header.Encoding == (int)ParquetEncoding.Plain)
                 {
