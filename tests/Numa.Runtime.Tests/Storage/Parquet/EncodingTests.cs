@@ -57,4 +57,14 @@ public sealed class EncodingTests
         Assert.Equal(0xCBF43926u, PageChecksum.Compute("123456789"u8));
         Assert.Equal(0u, PageChecksum.Compute([]));
     }
+
+    [Fact]
+    public void Folded_page_checksum_equals_the_table_checksum_at_every_length()
+    {
+        var data = new byte[1 << 16];
+        new Random(5).NextBytes(data);
+        for (int n = 0; n < 300; n++) Assert.Equal(PageChecksum.ComputeWithTables(data.AsSpan(0, n)), PageChecksum.Compute(data.AsSpan(0, n)));
+        Assert.Equal(PageChecksum.ComputeWithTables(data), PageChecksum.Compute(data));
+        Assert.Equal(PageChecksum.ComputeWithTables(data.AsSpan(3, 40_001)), PageChecksum.Compute(data.AsSpan(3, 40_001)));
+    }
 }
