@@ -133,12 +133,14 @@ await check('duckdb writes duckdb-dictionary.parquet (dictionary pages)', async 
   const paths = m.map((r) => r.path_in_schema).sort().join('; ');
   return paths === 'metadata; vector, list, element' ? null : `dictionary pages in: ${paths || 'none'}`;
 });
-// Files of the schema that break its rules (a null id; vectors of other lengths, 20 floats for 10 rows in all): Numa's reader must refuse them.
+// Files of the schema that break its rules (a null id; vectors of other lengths, 20 floats for 10 rows in all; a null element): Numa's reader must refuse them.
 for (const [name, sql] of [
   ['null-id', `SELECT CASE WHEN i = 5 THEN NULL ELSE i END::BIGINT AS id, [1.0, 2.0]::FLOAT[] AS vector, NULL::VARCHAR AS metadata,
                       make_timestamp_ns(i) AS timestamp FROM range(10) r(i)`],
   ['ragged', `SELECT i::BIGINT AS id, CASE WHEN i = 7 THEN [1.0]::FLOAT[] WHEN i = 8 THEN [1.0, 2.0, 3.0]::FLOAT[] ELSE [1.0, 2.0]::FLOAT[] END AS vector, NULL::VARCHAR AS metadata,
                      make_timestamp_ns(i) AS timestamp FROM range(10) r(i)`],
+  ['null-element', `SELECT i::BIGINT AS id, CASE WHEN i = 3 THEN [1.0, NULL]::FLOAT[] ELSE [1.0, 2.0]::FLOAT[] END AS vector,
+                          NULL::VARCHAR AS metadata, make_timestamp_ns(i) AS timestamp FROM range(10) r(i)`],
 ]) {
   await check(`duckdb writes duckdb-${name}.parquet`, async () => {
     await con.run(`COPY (${sql}) TO '${dir}/duckdb-${name}.parquet' (FORMAT parquet)`);

@@ -52,6 +52,7 @@ expect_refusal() {
 }
 expect_refusal duckdb-null-id.parquet 10 2 "column 'id': row 5 is null"
 expect_refusal duckdb-ragged.parquet 10 2 "row 7 has 1 elements, the file's dimension is 2"
+expect_refusal duckdb-null-element.parquet 10 2 "row 3 has a null or empty vector"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

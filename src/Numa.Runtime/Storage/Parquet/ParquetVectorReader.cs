@@ -32,8 +32,9 @@ public sealed class ParquetVectorReader : IDisposable
     private readonly Leaf[] _leaves = new Leaf[4];   // by logical column
     private readonly PageBuffer _chunk = new();
     private readonly PageBuffer _page = new();
-    private uint[] _repLevels = [];
-    private uint[] _defLevels = [];
+    // Levels are at most 16 (the schema nests at most 16 deep), so a byte holds each.
+    private byte[] _repLevels = [];
+    private byte[] _defLevels = [];
     private uint[] _indices = [];
     private bool _disposed;
 
@@ -473,7 +474,7 @@ public sealed class ParquetVectorReader : IDisposable
             throw Error(offset, $"column '{name}': level encodings {header.RepetitionLevelEncoding}/{header.DefinitionLevelEncoding} are not RLE or BIT_PACKED");
         ReadOnlySpan<byte> body = _page.Written;
         int p = 0;
-        Span<uint> rep = default, def = default;
+        Span<byte> rep = default, def = default;
         if (leaf.MaxRepetition > 0)
         {
             rep = Grow(ref _repLevels, numValues);
@@ -487,12 +488,7 @@ public sealed class ParquetVectorReader : IDisposable
         ReadOnlySpan<byte> values = body[p..];
         long valuesOffset = offset + p;
         int present = numValues;
-        if (leaf.MaxDefinition > 0)
-        {
-            present = 0;
-            uint max = (uint)leaf.MaxDefinition;
-            foreach (uint d in def) if (d == max) present++;
-        }
+        if (leaf.MaxDefinition > 0) present = def.Count((byte)leaf.MaxDefinition);
 
         switch (column)
         {
@@ -561,11 +557,20 @@ public sealed class ParquetVectorReader : IDisposable
         state.Values += numValues;
     }
 
-    private void ReadVectorPage(in PageValuesHeader header, Span<uint> rep, Span<uint> def, ReadOnlySpan<byte> values, int present,
+    private void ReadVectorPage(in PageValuesHeader header, Span<byte> rep, Span<byte> def, ReadOnlySpan<byte> values, int present,
         in Leaf leaf, int rows, VectorBatchBuffer destination, ref ChunkState state, long offset, long valuesOffset, string name)
     {
-        uint maxDef = (uint)leaf.MaxDefinition;
-        for (int i = 0; i < rep.Length; i++)
+        // Every entry must be a present element (LogicalTypes.md "Lists": a lower definition level is a null
+        // element, an empty list or a null list, none of which a vector can be).
+        int bad = def.IndexOfAnyExcept((byte)leaf.MaxDefinition);
+        if (bad >= 0)
+        {
+            int row = state.Rows + (state.InRow ? 0 : -1) + rep[..(bad + 1)].Count((byte)0);
+            throw Error(offset, $"column '{name}': row {row} has a null or empty vector (definition level {def[bad]} of {leaf.MaxDefinition})");
+        }
+        // Rows start at repetition level 0 and run until the next 0; each must be Dimension long.
+        int i = 0;
+        while (i < rep.Length)
         {
             if (rep[i] == 0)
             {
@@ -576,12 +581,10 @@ public sealed class ParquetVectorReader : IDisposable
             {
                 throw Error(offset, $"column '{name}': the chunk's first level entry continues a row (repetition level {rep[i]})");
             }
-            if (def[i] != maxDef)
-            {
-                // Below the maximum: a null element, an empty list or a null list (LogicalTypes.md "Lists").
-                throw Error(offset, $"column '{name}': row {state.Rows} has a null or empty vector (definition level {def[i]} of {maxDef})");
-            }
-            state.RowLength++;
+            int next = rep[(i + 1)..].IndexOf((byte)0);
+            int end = next < 0 ? rep.Length : i + 1 + next;
+            state.RowLength += end - i;
+            i = end;
         }
         Span<float> output = destination.VectorsFor(rows).Slice(state.Elements, present);
         if (header.Encoding == (int)ParquetEncoding.Plain)
@@ -593,7 +596,7 @@ public sealed class ParquetVectorReader : IDisposable
         {
             Span<uint> indices = ReadIndices(header.Encoding, values, present, ref state, valuesOffset, name);
             float[] dictionary = state.DictionaryFloats;
-            for (int i = 0; i < indices.Length; i++) output[i] = dictionary[indices[i]];
+            for (int k = 0; k < indices.Length; k++) output[k] = dictionary[indices[k]];
         }
         state.Elements += present;
     }
@@ -610,7 +613,7 @@ public sealed class ParquetVectorReader : IDisposable
         state.InRow = false;
     }
 
-    private int ReadLevels(ReadOnlySpan<byte> body, int p, int encoding, int max, Span<uint> output, long offset, string name, string kind)
+    private int ReadLevels(ReadOnlySpan<byte> body, int p, int encoding, int max, Span<byte> output, long offset, string name, string kind)
     {
         if (encoding != (int)ParquetEncoding.Rle)
             throw Error(offset, $"column '{name}': {kind} levels use encoding {encoding}; only RLE is supported");
@@ -645,9 +648,9 @@ public sealed class ParquetVectorReader : IDisposable
             throw Error(offset, $"column '{name}': PLAIN values take {actual} bytes, expected {expected}");
     }
 
-    private static Span<uint> Grow(ref uint[] array, int count)
+    private static Span<T> Grow<T>(ref T[] array, int count)
     {
-        if (array.Length < count) array = new uint[(int)Math.Min(Array.MaxLength, Math.Max(count, 2L * array.Length))];
+        if (array.Length < count) array = new T[(int)Math.Min(Array.MaxLength, Math.Max(count, 2L * array.Length))];
         return array.AsSpan(0, count);
     }
 

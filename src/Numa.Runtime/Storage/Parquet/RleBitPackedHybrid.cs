@@ -1,5 +1,6 @@
 // The RLE / bit-packing hybrid that Parquet uses for repetition and definition levels and dictionary indices.
 using System.Buffers.Binary;
+using System.Numerics;
 
 namespace Numa.Storage.Parquet;
 
@@ -59,13 +60,15 @@ internal static class RleBitPackedHybrid
     }
 
     /// <summary>
-    /// Decodes exactly <c>output.Length</c> values of <paramref name="bitWidth"/> bits (0..32) from
+    /// Decodes exactly <c>output.Length</c> values of <paramref name="bitWidth"/> bits (0..32; the caller picks a
+    /// <typeparamref name="T"/> wide enough for <paramref name="maxValue"/>) from
     /// <paramref name="data"/>, which holds the runs only (no length prefix); a last bit-packed run may declare more values than needed. Values above
     /// <paramref name="maxValue"/>, runs past the end of the input and RLE runs that would yield more than
     /// <c>output.Length</c> values are errors.
     /// </summary>
     /// <returns>Null on success, otherwise what is wrong.</returns>
-    public static string? Decode(ReadOnlySpan<byte> data, int bitWidth, uint maxValue, Span<uint> output)
+    public static string? Decode<T>(ReadOnlySpan<byte> data, int bitWidth, uint maxValue, Span<T> output)
+        where T : unmanaged, IBinaryInteger<T>
     {
         int pos = 0, n = 0, byteWidth = (bitWidth + 7) / 8;
         while (n < output.Length)
@@ -81,7 +84,7 @@ internal static class RleBitPackedHybrid
                 pos += byteWidth;
                 if (value > maxValue) return $"level or index {value} exceeds the maximum {maxValue}";
                 if (count > (ulong)(output.Length - n)) return $"RLE run of {count} values overruns the {output.Length} expected";
-                output.Slice(n, (int)count).Fill(value);
+                output.Slice(n, (int)count).Fill(T.CreateTruncating(value));
                 n += (int)count;
             }
             else
@@ -103,7 +106,7 @@ internal static class RleBitPackedHybrid
                     for (int b = 0; b < 5 && at + b < packed.Length; b++) word |= (ulong)packed[at + b] << (8 * b);
                     uint value = (uint)(word >> shift) & mask;
                     if (value > maxValue) return $"level or index {value} exceeds the maximum {maxValue}";
-                    output[n + k] = value;
+                    output[n + k] = T.CreateTruncating(value);
                 }
                 pos += (int)Math.Min((long)count * bitWidth, data.Length - pos);
                 n += take;
