@@ -10,6 +10,8 @@ config=${NUMA_CONFIG:-Release}
 images=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz}
 [[ -f "$images" ]] || { echo "bench: $images missing (apt-get install dataset-fashion-mnist)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/numa-parquet-bench.XXXXXX")
+free_mb=$(df -Pm "$work" | awk 'NR == 2 { print $4 }')
+if (( free_mb < 800 )); then echo "bench: $work has ${free_mb} MB free; the files need about 800 MB (set TMPDIR)" >&2; rmdir "$work"; exit 2; fi
 trap 'rm -rf "$work"' EXIT
 dotnet build ParquetInterop -c "$config" -nologo -v quiet >/dev/null
 dotnet "ParquetInterop/bin/$config/net10.0/ParquetInterop.dll" bench "$images" "$work" "$repeats" | tee "$work/numa.jsonl"

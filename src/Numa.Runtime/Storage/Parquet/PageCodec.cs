@@ -3,7 +3,8 @@ using System.IO.Compression;
 
 namespace Numa.Storage.Parquet;
 
-/// <summary>Page body compression (parquet-format Compression.md: SNAPPY is the raw block format, GZIP is RFC 1952).</summary>
+/// <summary>Page body compression (parquet-format Compression.md: SNAPPY is the raw block format, GZIP is RFC 1952).
+/// SNAPPY pages are encoded by IronSnappy and decoded by <see cref="SnappyDecoder"/>.</summary>
 internal static class PageCodec
 {
     public static void Compress(ParquetCompression codec, ReadOnlySpan<byte> source, PageBuffer destination)
@@ -39,30 +40,7 @@ internal static class PageCodec
                 source.CopyTo(destination);
                 return null;
             case ParquetCompression.Snappy:
-            {
-                // The block starts with the decoded length as a varint; check it before the decoder allocates.
-                ulong declared = 0;
-                int i = 0;
-                for (; i < 5 && i < source.Length; i++)
-                {
-                    declared |= (ulong)(source[i] & 0x7F) << (7 * i);
-                    if (source[i] < 0x80) break;
-                }
-                if (i == 5 || i == source.Length) return "snappy block has no valid length header";
-                if (declared != (ulong)destination.Length) return $"snappy block decodes to {declared} bytes but the page declares {destination.Length}";
-                byte[] decoded;
-                try
-                {
-                    decoded = IronSnappy.Snappy.Decode(source);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    return $"snappy block is corrupt ({e.Message})";
-                }
-                if (decoded.Length != destination.Length) return $"snappy block decoded to {decoded.Length} bytes, expected {destination.Length}";
-                decoded.CopyTo(destination);
-                return null;
-            }
+                return SnappyDecoder.Decode(source, destination);
             case ParquetCompression.Gzip:
                 try
                 {

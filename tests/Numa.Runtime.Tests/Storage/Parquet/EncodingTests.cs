@@ -67,4 +67,54 @@ public sealed class EncodingTests
         Assert.Equal(PageChecksum.ComputeWithTables(data), PageChecksum.Compute(data));
         Assert.Equal(PageChecksum.ComputeWithTables(data.AsSpan(3, 40_001)), PageChecksum.Compute(data.AsSpan(3, 40_001)));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(70)]
+    [InlineData(100_000)]
+    [InlineData(1 << 20)]
+    public void Snappy_blocks_from_IronSnappy_decode_to_the_original(int length)
+    {
+        // Runs, short periods (overlapping copies), far repeats (2- and 4-byte offsets) and noise (long literals).
+        var random = new Random(length);
+        var data = new byte[length];
+        for (int i = 0; i < length;)
+        {
+            int n = Math.Min(length - i, random.Next(1, 5000));
+            switch (random.Next(4))
+            {
+                case 0: data.AsSpan(i, n).Fill((byte)random.Next(256)); break;
+                case 1: for (int k = 0; k < n; k++) data[i + k] = (byte)(k % 3 + 7); break;
+                case 2: if (i > n) data.AsSpan(random.Next(i - n), n).CopyTo(data.AsSpan(i)); break;
+                default: random.NextBytes(data.AsSpan(i, n)); break;
+            }
+            i += n;
+        }
+        byte[] block = IronSnappy.Snappy.Encode(data);
+        var decoded = new byte[length];
+        Assert.Null(SnappyDecoder.Decode(block, decoded));
+        Assert.Equal(data, decoded);
+    }
+
+    [Fact]
+    public void Damaged_snappy_blocks_are_refused_without_throwing()
+    {
+        var data = new byte[20_000];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(i * i % 251 % 7);
+        byte[] block = IronSnappy.Snappy.Encode(data);
+        var output = new byte[data.Length];
+        Assert.Contains("declares", SnappyDecoder.Decode(block, new byte[data.Length - 1]));
+        for (int length = 0; length < block.Length; length++) Assert.NotNull(SnappyDecoder.Decode(block.AsSpan(0, length), output));
+        var random = new Random(3);
+        for (int k = 0; k < 2_000; k++)
+        {
+            byte[] damaged = (byte[])block.Clone();
+            damaged[random.Next(damaged.Length)] ^= (byte)(1 << random.Next(8));
+            // Either refused, or (a flip in a literal byte) decoded to other bytes of the right length: never a throw.
+            _ = SnappyDecoder.Decode(damaged, output);
+        }
+        Assert.Contains("points before the start", SnappyDecoder.Decode([4, 0b0000_0001, 9], new byte[4]));
+    }
 }
+

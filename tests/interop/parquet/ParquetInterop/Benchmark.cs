@@ -61,6 +61,8 @@ internal static class Benchmark
                 if (r > 0) restore.Add(sw.Elapsed.TotalSeconds);
                 if (target.Rows != rows.Count) throw new InvalidDataException($"restored {target.Rows} rows");
             }
+            // Disk space is shared: only the plain files stay (bench.mjs reads them).
+            Directory.Delete(Path.Combine(dir, $"snapshots-{name}"), recursive: true);
             long size = new FileInfo(file).Length;
             Emit(new { kind = "numa", codec = name, op = "write", seconds = Median(write), mbps = logicalBytes / 1e6 / Median(write), fileBytes = size });
             Emit(new { kind = "numa", codec = name, op = "read", seconds = Median(read), mbps = logicalBytes / 1e6 / Median(read), fileBytes = size });
