@@ -11,7 +11,8 @@ pinned=(
   "qemu-system-x86=1:7.2+dfsg-7+deb12u18+b3"
   "busybox-static=1:1.35.0-4+deb12u1+b1"
   "cpio=2.13+dfsg-7.1"
-  # Vectors: the real data of the recall tests and `numa bench-index`, and the peer it is measured against.
+  # Vectors (and the Parquet snapshot benchmark): the real data of the recall tests and `numa bench-index`, and the
+  # peer it is measured against.
   "dataset-fashion-mnist=0.0~git20200523.55506a9-1"
   "python3-hnswlib=0.6.2-2+deb12u1"
   "python3-numpy=1:1.24.2-1+deb12u1"

@@ -1,0 +1,132 @@
+// Owned, growable columns of the snapshot schema: what the reader restores into, and where the writer keeps
+// rows that do not yet fill a row group.
+namespace Numa.Storage.Parquet;
+
+/// <summary>
+/// Owned storage for rows of the snapshot schema, viewed as a <see cref="VectorBatch"/> through
+/// <see cref="AsBatch"/>. Arrays grow by doubling; <see cref="Clear"/> keeps them for reuse.
+/// </summary>
+public sealed class VectorBatchBuffer
+{
+    private long[] _ids = [];
+    private float[] _vectors = [];
+    private long[] _timestamps = [];
+    private int[] _offsets = [0];
+    private byte[] _bytes = [];
+    private byte[] _validity = [];
+    private int _count;
+    private int _byteCount;
+    private bool _anyNull;
+
+    /// <summary>Creates an empty buffer for vectors of <paramref name="dimension"/> floats.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is below 1.</exception>
+    public VectorBatchBuffer(int dimension, int capacity = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        Dimension = dimension;
+        if (capacity > 0) EnsureCapacity(capacity);
+    }
+
+    /// <summary>Floats per vector.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Rows held.</summary>
+    public int Count => _count;
+
+    /// <summary>The rows as a batch (valid until the buffer is next changed).</summary>
+    public VectorBatch AsBatch() => new(
+        _ids.AsSpan(0, _count), _vectors.AsSpan(0, _count * Dimension), Dimension, _timestamps.AsSpan(0, _count),
+        _offsets.AsSpan(0, _count + 1), _bytes.AsSpan(0, _byteCount), _anyNull ? _validity.AsSpan(0, (_count + 7) / 8) : default);
+
+    /// <summary>Forgets the rows, keeping the arrays.</summary>
+    public void Clear()
+    {
+        _count = 0;
+        _byteCount = 0;
+        _anyNull = false;
+    }
+
+    /// <summary>Copies all rows of <paramref name="rows"/> to the end.</summary>
+    /// <exception cref="ArgumentException">The batch's dimension differs.</exception>
+    public void Append(in VectorBatch rows)
+    {
+        if (rows.Dimension != Dimension) throw new ArgumentException($"dimension {rows.Dimension}, buffer holds {Dimension}", nameof(rows));
+        int n = rows.Count;
+        EnsureCapacity(_count + n);
+        rows.Ids.CopyTo(_ids.AsSpan(_count));
+        rows.Vectors.CopyTo(_vectors.AsSpan(_count * Dimension));
+        rows.Timestamps.CopyTo(_timestamps.AsSpan(_count));
+        for (int i = 0; i < n; i++)
+        {
+            if (rows.IsMetadataNull(i)) AppendMetadataNull(_count + i);
+            else AppendMetadata(_count + i, rows.Metadata(i));
+        }
+        _count += n;
+    }
+
+    // ---- filled column by column by ParquetVectorReader; Count is set once every column is complete ----
+
+    internal Span<long> IdsFor(int rows)
+    {
+        EnsureCapacity(rows);
+        return _ids.AsSpan(0, rows);
+    }
+
+    internal Span<long> TimestampsFor(int rows)
+    {
+        EnsureCapacity(rows);
+        return _timestamps.AsSpan(0, rows);
+    }
+
+    internal Span<float> VectorsFor(int rows)
+    {
+        EnsureCapacity(rows);
+        return _vectors.AsSpan(0, rows * Dimension);
+    }
+
+    /// <summary>Starts the metadata column over (the reader's first metadata value is row 0).</summary>
+    internal void ResetMetadata()
+    {
+        _byteCount = 0;
+        _anyNull = false;
+    }
+
+    internal void AppendMetadataNull(int row)
+    {
+        EnsureCapacity(row + 1);
+        if (!_anyNull)
+        {
+            // Rows before the first null were present.
+            _validity.AsSpan(0, (row + 7) / 8 + 1).Fill(0xFF);
+            _anyNull = true;
+        }
+        _validity[row >> 3] &= (byte)~(1 << (row & 7));
+        _offsets[row + 1] = _byteCount;
+    }
+
+    internal void AppendMetadata(int row, ReadOnlySpan<byte> value)
+    {
+        EnsureCapacity(row + 1);
+        if (_anyNull) _validity[row >> 3] |= (byte)(1 << (row & 7));
+        if (_bytes.Length - _byteCount < value.Length)
+            Array.Resize(ref _bytes, (int)Math.Min(Array.MaxLength, Math.Max((long)_byteCount + value.Length, 2L * _bytes.Length + 1024)));
+        value.CopyTo(_bytes.AsSpan(_byteCount));
+        _byteCount += value.Length;
+        _offsets[row + 1] = _byteCount;
+    }
+
+    internal void SetCount(int rows) => _count = rows;
+
+    private void EnsureCapacity(int rows)
+    {
+        if (rows <= _ids.Length) return;
+        if ((long)rows * Dimension > Array.MaxLength)
+            throw new InvalidOperationException($"{rows} rows of dimension {Dimension} exceed the largest array");
+        int capacity = (int)Math.Min(Math.Max(rows, 2L * _ids.Length), Array.MaxLength / Dimension);
+        Array.Resize(ref _ids, capacity);
+        Array.Resize(ref _vectors, capacity * Dimension);
+        Array.Resize(ref _timestamps, capacity);
+        Array.Resize(ref _offsets, capacity + 1);
+        Array.Resize(ref _validity, (capacity + 7) / 8 + 1);
+    }
+}
