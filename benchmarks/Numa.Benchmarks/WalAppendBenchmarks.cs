@@ -6,6 +6,7 @@
 // under 128 MiB there: the WAL truncates, the peer rewinds.
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
+using Numa.Storage;
 using Numa.Storage.Wal;
 
 namespace Numa.Benchmarks;

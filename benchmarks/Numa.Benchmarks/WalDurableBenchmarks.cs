@@ -4,6 +4,7 @@
 // of 8 (one record per appender). Both sync the same number of bytes; the ratio of the means is the ratio of bytes/s.
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
+using Numa.Storage;
 using Numa.Storage.Wal;
 
 namespace Numa.Benchmarks;

@@ -4,6 +4,8 @@
 using System.Buffers.Binary;
 using Numa.Memory;
 
+using Numa.Storage;
+
 namespace Numa.Vectors;
 
 internal static unsafe class HnswIndexFile
@@ -68,7 +70,7 @@ internal static unsafe class HnswIndexFile
                     body.Write(new ReadOnlySpan<byte>(index.LinksOf(i, layer), upperBytes));
             Span<byte> trailer = stackalloc byte[TrailerBytes];
             BinaryPrimitives.WriteInt64LittleEndian(trailer, body.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(trailer[8..], Crc32C.Finish(body.Crc));
+            BinaryPrimitives.WriteUInt32LittleEndian(trailer[8..], body.Crc);
             EndMagic.CopyTo(trailer[12..]);
             file.Write(trailer);
             file.Flush(flushToDisk: true);
@@ -172,7 +174,7 @@ internal static unsafe class HnswIndexFile
 
             Span<byte> trailer = stackalloc byte[TrailerBytes];
             long trailerAt = body.Offset;
-            uint crc = Crc32C.Finish(body.Crc);
+            uint crc = body.Crc;
             file.ReadExactly(trailer);
             long length = BinaryPrimitives.ReadInt64LittleEndian(trailer);
             uint storedBody = BinaryPrimitives.ReadUInt32LittleEndian(trailer[8..]);
@@ -212,7 +214,7 @@ internal static unsafe class HnswIndexFile
     /// <summary>Writes through to the file, keeping the running CRC-32C and length of everything written.</summary>
     private sealed class Writer(Stream stream)
     {
-        public uint Crc { get; private set; } = Crc32C.Initial;
+        public uint Crc { get; private set; } = 0u;
 
         public long Length { get; private set; }
 
@@ -231,7 +233,7 @@ internal static unsafe class HnswIndexFile
 
         public long Offset { get; private set; } = offset;
 
-        public uint Crc { get; private set; } = Crc32C.Initial;
+        public uint Crc { get; private set; } = 0u;
 
         public void Read(Span<byte> destination, string field)
         {

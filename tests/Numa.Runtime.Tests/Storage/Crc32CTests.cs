@@ -1,6 +1,7 @@
 // CRC-32C: the standard check value, agreement of the three-stream path with a bitwise reference at every
 // length around the block boundaries, and chaining.
 using System.Text;
+using Numa.Storage;
 using Numa.Storage.Wal;
 
 namespace Numa.Tests.Storage;

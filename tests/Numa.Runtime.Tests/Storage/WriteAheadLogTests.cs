@@ -1,5 +1,6 @@
 // The write-ahead log: round trip through segments, policies, group commit, backpressure, snapshot requests and
 // truncation, node-local buffers, bad input.
+using Numa.Storage;
 using Numa.Storage.Wal;
 using static Numa.Tests.Storage.WalTestData;
 

@@ -136,7 +136,7 @@ public sealed class SnapshotStore
                 rows = writer.RowCount;
                 bytes = writer.BytesWritten;
             }
-            return Crc32C.Finish(checksummed.State);
+            return checksummed.State;
         });
         return new SnapshotFile(shard, name, rows, bytes, crc);
     }
@@ -173,10 +173,10 @@ public sealed class SnapshotStore
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            uint state = Crc32C.Initial;
+            uint state = 0u;
             int n;
             while ((n = stream.Read(buffer)) > 0) state = Crc32C.Append(state, buffer.AsSpan(0, n));
-            uint crc = Crc32C.Finish(state);
+            uint crc = state;
             if (crc != file.Crc32C) throw new SnapshotException(path, $"CRC-32C is {crc:X8}, the manifest says {file.Crc32C:X8}: the file is corrupt");
         }
         finally
@@ -277,7 +277,7 @@ public sealed class SnapshotStore
     /// <summary>A write-through stream that keeps the CRC-32C of everything written.</summary>
     private sealed class ChecksumStream(Stream inner) : Stream
     {
-        public uint State { get; private set; } = Crc32C.Initial;
+        public uint State { get; private set; } = 0u;
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;

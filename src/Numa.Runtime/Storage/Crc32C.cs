@@ -4,12 +4,13 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Numa.Storage.Wal;
+namespace Numa.Storage;
 
 /// <summary>
 /// CRC-32C, the Castagnoli polynomial 0x1EDC6F41 (reflected 0x82F63B78), initial value 0xFFFFFFFF, final XOR
-/// 0xFFFFFFFF: the checksum of iSCSI (RFC 3720 §12.1, check value 0xE3069283 for "123456789"), ext4 and the
-/// Numa write-ahead log.
+/// 0xFFFFFFFF: the checksum of iSCSI (RFC 3720 §12.1, check value 0xE3069283 for "123456789"), ext4, and Numa's
+/// write-ahead log, snapshot files and index files. Streaming: start from 0 (the CRC of nothing) and
+/// <see cref="Append"/> each piece.
 /// </summary>
 /// <remarks>
 /// <see cref="BitOperations.Crc32C(uint, ulong)"/> is one step of the raw (non-inverted) CRC; this type adds the
