@@ -44,7 +44,8 @@ public sealed class SnapshotStore
     /// <summary>Writes a snapshot of <paramref name="source"/> covering every LSN up to <paramref name="lsn"/> and makes
     /// it the current one. Returns its manifest.</summary>
     /// <exception cref="ArgumentException">The LSN is below the current snapshot's, or the shards are invalid or repeat.</exception>
-    /// <exception cref="IOException">Writing or syncing failed; the previous snapshot stays current.</exception>
+    /// <exception cref="IOException">Writing failed; the previous snapshot stays current.</exception>
+    /// <exception cref="Native.NumaNativeException">fsync of a file or of the directory failed (EIO, ENOSPC …); the previous snapshot stays current.</exception>
     /// <exception cref="SnapshotException">The current manifest is corrupt (it would be overwritten blindly otherwise).</exception>
     public SnapshotManifest Write(long lsn, ISnapshotSource source)
     {
@@ -71,7 +72,7 @@ public sealed class SnapshotStore
             string name = string.Create(CultureInfo.InvariantCulture, $"{shard.Collection}.{shard.Shard}.g{generation}.parquet");
             files.Add(WriteShardFile(shard, name, source));
         }
-        DirectorySync.Flush(Directory);
+        FileSync.Directory(Directory);
 
         var manifest = new SnapshotManifest(generation, lsn, DateTimeOffset.UtcNow, files);
         WriteAtomically(ManifestFileName, stream =>
@@ -79,7 +80,7 @@ public sealed class SnapshotStore
             stream.Write(Serialize(manifest));
             return 0u;
         });
-        DirectorySync.Flush(Directory);
+        FileSync.Directory(Directory);
         DeleteUnreferencedFiles(manifest);
         return manifest;
     }

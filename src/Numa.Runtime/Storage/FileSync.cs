@@ -1,10 +1,11 @@
-// fdatasync of a segment and fsync of its directory: the two calls that make an append and a new or removed
-// segment durable. Linux calls directly (errno in the error); elsewhere the BCL's FlushToDisk.
+// fdatasync of a file and fsync of its directory: the two calls that make appended data and a created, renamed or
+// removed name durable (the WAL's segments, snapshot files). Linux calls directly (errno in the error); elsewhere
+// the BCL's FlushToDisk.
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Numa.Native;
 
-namespace Numa.Storage.Wal;
+namespace Numa.Storage;
 
 internal static class FileSync
 {
