@@ -13,13 +13,16 @@ namespace Numa.Scheduling;
 /// </summary>
 public sealed class WorkerGroup : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stopping;
+    private readonly CancellationTokenSource? _ownedStopping;   // null when the caller owns the stop signal
+    private readonly CancellationToken _stopping;                // what every worker's context watches
     private readonly PinnedThread[] _threads;
 
-    private WorkerGroup(IReadOnlyList<WorkerPlacement> placements, PinnedThread[] threads, CancellationTokenSource stopping)
+    private WorkerGroup(IReadOnlyList<WorkerPlacement> placements, PinnedThread[] threads, CancellationTokenSource? ownedStopping,
+        CancellationToken stopping)
     {
         Placements = placements;
         _threads = threads;
+        _ownedStopping = ownedStopping;
         _stopping = stopping;
     }
 
@@ -47,17 +50,28 @@ public sealed class WorkerGroup : IAsyncDisposable
 
     /// <summary>Starts one worker per entry of a plan made earlier with <see cref="CpuPlanner.Plan"/> (the generated
     /// <c>NumaApp</c> plans first, so rings can be placed on their producers' nodes before anything starts), and
-    /// waits until every worker has pinned itself. <paramref name="policy"/> is only logged.</summary>
+    /// waits until every worker has pinned itself.</summary>
+    /// <param name="platform">Topology, and whether pinning is on (off in overprovisioned mode).</param>
+    /// <param name="policy">The policy the plan was made with; only logged.</param>
+    /// <param name="plan">One worker per entry: its index, CPU and node.</param>
+    /// <param name="body">What each worker runs on its pinned thread.</param>
+    /// <param name="name">Thread name prefix ("{name}-{index}") and log name.</param>
+    /// <param name="stopping">When given, the caller owns the stop signal: every worker's
+    /// <see cref="WorkerContext.Stopping"/> is exactly this token (so a worker that catches the cancellation of a
+    /// blocking call made with the same token sees its own context stopping too), and the caller cancels it before
+    /// <see cref="StopAsync"/>. If a worker cannot pin itself, the error is thrown at once and the caller cancels the
+    /// token to stop the workers that did start. When not given, the group owns its stop signal.</param>
     /// <exception cref="Native.NumaNativeException">A worker could not pin itself.</exception>
     public static async Task<WorkerGroup> StartAsync(NumaPlatform platform, PinPolicy policy, IReadOnlyList<WorkerPlacement> plan,
-        Action<WorkerContext> body, string name = "numa-worker")
+        Action<WorkerContext> body, string name = "numa-worker", CancellationToken stopping = default)
     {
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(body);
         bool pin = platform.PinningEnabled;
-        var stopping = new CancellationTokenSource();
+        var owned = stopping.CanBeCanceled ? null : new CancellationTokenSource();
+        var token = owned?.Token ?? stopping;
         var threads = new PinnedThread[plan.Count];
         for (int i = 0; i < plan.Count; i++)
         {
@@ -66,22 +80,23 @@ public sealed class WorkerGroup : IAsyncDisposable
                 pin ? CpuSet.Of(placement.Cpu) : null,
                 () =>
                 {
-                    using var ctx = new WorkerContext(platform, placement, pin, stopping.Token);
+                    using var ctx = new WorkerContext(platform, placement, pin, token);
                     body(ctx);
                 });
         }
-        var group = new WorkerGroup(plan, threads, stopping);
+        var group = new WorkerGroup(plan, threads, owned, token);
         try
         {
             await Task.WhenAll(threads.Select(t => t.Started)).ConfigureAwait(false);
         }
         catch
         {
-            // A worker could not pin itself: stop the others, then report the pinning error (rethrown below);
-            // their own exit is secondary.
-            await stopping.CancelAsync().ConfigureAwait(false);
+            // A worker could not pin itself: stop the others (or leave that to the owner of the stop signal), then
+            // report the pinning error (rethrown below); their own exit is secondary.
+            if (owned is null) throw;
+            await owned.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(threads.Select(t => t.Completion)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            stopping.Dispose();
+            owned.Dispose();
             throw;
         }
         platform.Logger.LogInformation("Started NUMA workers name={Name} count={Count} nodes={Nodes} policy={Policy} pinned={Pinned} distribution=\"{Distribution}\"",
@@ -90,18 +105,23 @@ public sealed class WorkerGroup : IAsyncDisposable
         return group;
     }
 
-    /// <summary>Signals every worker to stop and waits for them to return.</summary>
+    /// <summary>Signals every worker to stop (when the group owns its stop signal) and waits for them to return.</summary>
+    /// <exception cref="InvalidOperationException">The caller owns the stop signal and has not cancelled it.</exception>
     /// <exception cref="Exception">The first exception a worker's body threw.</exception>
     public async Task StopAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_ownedStopping is not null) await _ownedStopping.CancelAsync().ConfigureAwait(false);
+        else if (!_stopping.IsCancellationRequested)
+            throw new InvalidOperationException("This group was started with a caller's stop token; cancel that token, then stop the group.");
         await Completion.ConfigureAwait(false);
     }
 
-    /// <summary>Stops the workers (see <see cref="StopAsync"/>) and releases the stop signal.</summary>
+    /// <summary>Stops the workers (see <see cref="StopAsync"/>) and releases the stop signal the group owns. With a
+    /// caller's stop token that is not cancelled yet, the workers keep running and nothing is awaited.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_ownedStopping is null && !_stopping.IsCancellationRequested) return;
         try { await StopAsync().ConfigureAwait(false); }
-        finally { _stopping.Dispose(); }
+        finally { _ownedStopping?.Dispose(); }
     }
 }

@@ -112,8 +112,10 @@ public sealed class WorkerGraph : IAsyncDisposable
         {
             foreach (var set in _sets)
             {
+                // Every worker watches the graph's own stop token, the one outboxes give up on: a worker that catches
+                // that cancellation sees its context stopping too.
                 var group = await WorkerGroup.StartAsync(Platform, set.Policy, set.Placements,
-                    ctx => set.Instance(ctx.Index).RunWorker(ctx), set.Name).ConfigureAwait(false);
+                    ctx => set.Instance(ctx.Index).RunWorker(ctx), set.Name, _stopping.Token).ConfigureAwait(false);
                 _groups.Add(group);
             }
         }
