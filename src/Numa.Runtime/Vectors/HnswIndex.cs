@@ -107,6 +107,9 @@ public sealed unsafe class HnswIndex : IDisposable
     /// <summary>Copies the stored vector of <paramref name="id"/> (unit length under cosine).</summary>
     public bool TryCopyVector(long id, Span<float> destination) => _store.TryCopyVector(id, destination);
 
+    /// <summary>Copies live vectors in slot order for a snapshot; see <see cref="VectorStore.CopyLive"/>.</summary>
+    public int CopyLive(ref int slot, Span<long> ids, Span<float> vectors) => _store.CopyLive(ref slot, ids, vectors);
+
     // ---- insert: Algorithm 1 ----
 
     /// <summary>Inserts <paramref name="vector"/> under <paramref name="id"/> (Algorithm 1, INSERT). Thread-safe.</summary>

@@ -102,6 +102,29 @@ public sealed unsafe class VectorStore : IDisposable
         AddSlot(id, vector);
     }
 
+    /// <summary>Copies live (not deleted) vectors in slot order, from slot <paramref name="slot"/> on, into
+    /// <paramref name="ids"/> and <paramref name="vectors"/> (row-major, <see cref="Dimension"/> floats per row) until
+    /// either is full; advances <paramref name="slot"/> past what it read. Call again until it returns 0 — the way a
+    /// snapshot reads a store. Vectors are as stored (unit length under cosine). Run it on the owning thread, or
+    /// while nothing is added.</summary>
+    /// <returns>The number of rows copied.</returns>
+    /// <exception cref="ArgumentException"><paramref name="vectors"/> is shorter than <paramref name="ids"/> rows.</exception>
+    public int CopyLive(ref int slot, Span<long> ids, Span<float> vectors)
+    {
+        if ((long)vectors.Length < (long)ids.Length * Dimension)
+            throw new ArgumentException($"{vectors.Length} floats cannot hold {ids.Length} vectors of dimension {Dimension}", nameof(vectors));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int rows = 0, end = SlotCount;
+        for (; slot < end && rows < ids.Length; slot++)
+        {
+            if (State(slot) != StateLive) continue;
+            ids[rows] = ExternalId(slot);
+            new ReadOnlySpan<float>(Vector(slot), Dimension).CopyTo(vectors.Slice(rows * Dimension, Dimension));
+            rows++;
+        }
+        return rows;
+    }
+
     /// <summary>Tombstones the vector of <paramref name="id"/>: searches never return it again and the id may be
     /// added anew. False when the id is not present.</summary>
     public bool Delete(long id)
