@@ -9,4 +9,5 @@ root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(WalCommand.Create());
 root.Subcommands.Add(BenchIndexCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await root.Parse(args).InvokeAsync();

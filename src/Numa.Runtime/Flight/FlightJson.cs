@@ -39,6 +39,14 @@ internal static class FlightJson
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n) ? n : throw Invalid($"'{name}' in the {what} must be an integer.");
     }
 
+    // HNSW efSearch ("ef"), optional: null when absent; 1 ≤ ef ≤ 1,000,000 otherwise.
+    internal static int? Ef(JsonElement obj, string what)
+    {
+        if (!obj.TryGetProperty("ef", out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        long ef = Integer(obj, "ef", what, 0);
+        return ef is >= 1 and <= 1_000_000 ? (int)ef : throw Invalid($"'ef' in the {what} is {ef}; it must be between 1 and 1000000.");
+    }
+
     internal static bool Boolean(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 

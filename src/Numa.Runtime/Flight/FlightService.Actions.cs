@@ -115,6 +115,7 @@ public sealed partial class FlightService
         string dataset = FlightJson.String(root, "dataset", What, true)!;
         long k = FlightJson.Integer(root, "k", What, 10);
         if (k is < 1 or > int.MaxValue) throw FlightJson.Invalid("k must be at least 1.");
+        int? ef = FlightJson.Ef(root, What);
         var filters = FlightJson.Filters(root, What);
         var queries = new List<float[]>();
         if (root.TryGetProperty("vector", out var one) && one.ValueKind != JsonValueKind.Null) queries.Add(FlightJson.Vector(one, "vector", What));
@@ -123,7 +124,7 @@ public sealed partial class FlightService
         if (queries.Count == 0) throw FlightJson.Invalid("The VectorSearch body has neither 'vector' nor 'vectors'.");
         foreach (var query in queries)
         {
-            var result = _backend.Search(dataset, query, (int)k, filters);
+            var result = await _backend.SearchAsync(dataset, query, (int)k, ef, filters, token).ConfigureAwait(false);
             using var stream = new MemoryStream();
             using (var writer = new ArrowStreamWriter(stream, s_searchSchema, leaveOpen: true))
             {

@@ -18,7 +18,8 @@ public sealed partial class FlightService
     ]);
 
     // DoPut: descriptor PATH[0] on the first message, then the schema, then batches; a slow_down PutResult each time
-    // the backend enters pressure, and a final {"status":"ok",…} PutResult once every batch is stored.
+    // the backend enters pressure, and a final {"status":"ok",…} PutResult once every batch is stored (and durable,
+    // when the backend hands back a pending IngestResult.Durable).
     private async Task DoPutAsync(GrpcStreamReader<FlightDataMessage> requests, GrpcServerStreamWriter<PutResult> responses,
         GrpcServerCallContext context)
     {
@@ -32,9 +33,11 @@ public sealed partial class FlightService
             _backend.BeginPut(name, schema);
             long rows = 0, batches = 0;
             bool slow = false;
+            var durable = new List<Task>();          // batches accepted but not yet durable; all awaited before "ok"
             while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
             {
                 var ack = await _backend.AppendAsync(name, batch, token).ConfigureAwait(false);
+                if (ack.Durable is { IsCompletedSuccessfully: false } pending) durable.Add(pending);
                 rows += batch.Length;
                 batches++;
                 if (ack.SlowDown && !slow)
@@ -44,6 +47,7 @@ public sealed partial class FlightService
                 }
                 slow = ack.SlowDown;
             }
+            await Task.WhenAll(durable).WaitAsync(token).ConfigureAwait(false);
             var done = new JsonObject { ["status"] = "ok", ["dataset"] = name, ["rows"] = rows, ["batches"] = batches };
             await responses.WriteAsync(new PutResult { AppMetadata = Json(done) }, token).ConfigureAwait(false);
         }
@@ -62,7 +66,7 @@ public sealed partial class FlightService
             var query = FlightTicket.Parse(ticket.Ticket_.Memory);
             if (query.Vector is { } vector)
             {
-                var result = _backend.Search(query.Collection, vector, query.K, query.Filters);
+                var result = await _backend.SearchAsync(query.Collection, vector, query.K, query.Ef, query.Filters, token).ConfigureAwait(false);
                 var writer = new FlightBatchWriter((m, t) => responses.WriteAsync(m, t), s_searchSchema, null);
                 await writer.WriteSchemaAsync(token).ConfigureAwait(false);
                 for (int start = 0; start < result.Count; start += _options.SearchBatchRows)
@@ -117,7 +121,7 @@ public sealed partial class FlightService
                 for (int row = 0; row < batch.Length; row++)
                 {
                     if (vectors.IsNull(row)) throw FlightJson.Invalid($"DoExchange: query {row} of a batch is null.");
-                    var hits = _backend.Search(name, vectors.GetListValues<float>(row), k, empty);
+                    var hits = await _backend.SearchAsync(name, vectors.GetListValues<float>(row).ToArray(), k, null, empty, token).ConfigureAwait(false);
                     for (int i = 0; i < hits.Count; i++)
                     {
                         queries.Add(row);
@@ -152,7 +156,7 @@ public sealed partial class FlightService
         ]);
 
     // A DoGet ticket: a search, a JSON scan {"name","filters","limit"}, or (first byte not '{') a bare name.
-    private sealed record FlightTicket(string Collection, float[]? Vector, int K, List<VectorFilter> Filters, long Limit)
+    private sealed record FlightTicket(string Collection, float[]? Vector, int K, int? Ef, List<VectorFilter> Filters, long Limit)
     {
         public static FlightTicket Parse(ReadOnlyMemory<byte> ticket)
         {
@@ -169,7 +173,7 @@ public sealed partial class FlightService
                 {
                     throw FlightJson.Invalid("The ticket is neither JSON nor a UTF-8 collection name.");
                 }
-                return new FlightTicket(name, null, 0, [], 0);
+                return new FlightTicket(name, null, 0, null, [], 0);
             }
             using var document = FlightJson.Parse(ticket, "ticket");
             var root = document.RootElement;
@@ -182,13 +186,13 @@ public sealed partial class FlightService
                 long k = FlightJson.Integer(search, "k", What, 10);
                 if (k < 1) throw FlightJson.Invalid("k must be at least 1.");
                 if (k > int.MaxValue) throw FlightJson.Invalid($"k = {k} is too large.");
-                return new FlightTicket(dataset, FlightJson.Vector(vector, "vector", What), (int)k, FlightJson.Filters(search, What), 0);
+                return new FlightTicket(dataset, FlightJson.Vector(vector, "vector", What), (int)k, FlightJson.Ef(search, What), FlightJson.Filters(search, What), 0);
             }
             string collection = FlightJson.String(root, "name", "ticket", false)
                 ?? throw FlightJson.Invalid("The ticket JSON has neither 'search' nor 'name'.");
             long limit = FlightJson.Integer(root, "limit", "ticket", 0);
             if (limit < 0) throw FlightJson.Invalid($"'limit' in the ticket is {limit}; it must be ≥ 0.");
-            return new FlightTicket(collection, null, 0, FlightJson.Filters(root, "ticket"), limit);
+            return new FlightTicket(collection, null, 0, null, FlightJson.Filters(root, "ticket"), limit);
         }
     }
 }

@@ -41,9 +41,12 @@ public interface IVectorBackend
     /// <exception cref="VectorBackendException">InvalidArgument (nulls in id or vector); NotFound (deleted meanwhile).</exception>
     ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken);
 
-    /// <summary>The <paramref name="k"/> live rows nearest to <paramref name="query"/> (L2) that pass every filter.</summary>
-    /// <exception cref="VectorBackendException">NotFound; InvalidArgument: k &lt; 1, dimension mismatch, bad filter.</exception>
-    VectorSearchResult Search(string name, ReadOnlySpan<float> query, int k, IReadOnlyList<VectorFilter> filters);
+    /// <summary>The <paramref name="k"/> live rows nearest to <paramref name="query"/> (L2) that pass every filter,
+    /// nearest first. <paramref name="ef"/> is the search breadth of an approximate index (HNSW efSearch; null: the
+    /// index's default; exact stores ignore it). <paramref name="query"/> is not used after the task completes.</summary>
+    /// <exception cref="VectorBackendException">NotFound; InvalidArgument: k &lt; 1, ef &lt; k, dimension mismatch, bad filter.</exception>
+    ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
+        IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken);
 
     /// <summary>The live rows as record batches of the collection's schema (deleted rows left out) that pass every
     /// filter, at most <paramref name="limit"/> rows in all (0: no limit).</summary>

@@ -79,10 +79,11 @@ public sealed class InMemoryVectorBackend : IVectorBackend
     }
 
     /// <inheritdoc/>
-    public VectorSearchResult Search(string name, ReadOnlySpan<float> query, int k, IReadOnlyList<VectorFilter> filters)
+    public ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
+        IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken)
     {
         if (k < 1) throw new VectorBackendException(VectorBackendError.InvalidArgument, "k must be at least 1.");
-        return Find(name).Search(query, k, filters);
+        return ValueTask.FromResult(Find(name).Search(query.Span, k, filters));
     }
 
     /// <inheritdoc/>

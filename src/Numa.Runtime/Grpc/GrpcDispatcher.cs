@@ -93,6 +93,7 @@ public sealed class GrpcDispatcher
             RejectEarly(context, StatusCodes.Status200OK, ex.StatusCode, ex.Status.Detail);
             return;
         }
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if (timeout is { } t) call.StartDeadline(t);
@@ -107,6 +108,7 @@ public sealed class GrpcDispatcher
                 status = StatusOf(call, ex);
             }
             await call.FinishAsync(status).ConfigureAwait(false);
+            GrpcMetrics.Record(path, status.Code, started);
         }
         finally
         {

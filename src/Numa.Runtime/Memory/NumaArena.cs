@@ -225,6 +225,19 @@ public sealed unsafe class NumaArena : IDisposable
         return false;
     }
 
+    /// <summary>Which node holds each page the arena has mapped (chunks and large allocations; move_pages(2) with
+    /// nodes = NULL): what a placement check of everything allocated here compares with <see cref="ExpectedNodes"/>.
+    /// Pages never touched count as not present. Call it on the thread that allocates (the arena is not thread-safe).</summary>
+    /// <exception cref="ObjectDisposedException">The arena is disposed.</exception>
+    public PlacementSummary QueryPlacement()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var statuses = new List<int>();
+        foreach (var m in _chunks) statuses.AddRange(PagePlacement.Query((void*)m.Address, m.Length));
+        foreach (var m in _large) statuses.AddRange(PagePlacement.Query((void*)m.Address, m.Length));
+        return PlacementSummary.From(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(statuses));
+    }
+
     /// <summary>Returns every allocation at once: chunks are kept (and stay bound) for reuse, large allocations
     /// are unmapped. References handed out before are invalid afterwards.</summary>
     /// <exception cref="ObjectDisposedException">The arena is disposed.</exception>

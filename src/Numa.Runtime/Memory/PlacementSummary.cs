@@ -43,6 +43,22 @@ public sealed class PlacementSummary
         return (double)on / resident;
     }
 
+    /// <summary>The sum of several ranges' summaries (e.g. every arena of a shard).</summary>
+    public static PlacementSummary Combine(IEnumerable<PlacementSummary> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var byNode = new SortedDictionary<int, int>();
+        int notPresent = 0, errors = 0, total = 0;
+        foreach (var part in parts)
+        {
+            foreach (var (node, pages) in part.PagesByNode) byNode[node] = byNode.GetValueOrDefault(node) + pages;
+            notPresent += part.NotPresent;
+            errors += part.Errors;
+            total += part.TotalPages;
+        }
+        return new PlacementSummary(byNode, notPresent, errors, total);
+    }
+
     /// <summary>Builds the summary from move_pages statuses.</summary>
     public static PlacementSummary From(ReadOnlySpan<int> statuses)
     {

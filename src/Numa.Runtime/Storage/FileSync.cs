@@ -7,11 +7,13 @@ using Numa.Native;
 
 namespace Numa.Storage;
 
-internal static class FileSync
+/// <summary>The durability calls storage code needs: fdatasync of a file, fsync of a directory, and an atomic
+/// replace of a small file built from both.</summary>
+public static class FileSync
 {
     /// <summary>fdatasync(2): the file's data and the metadata needed to read it back (its size) reach the disk.</summary>
     /// <exception cref="NumaNativeException">fdatasync failed (EIO, ENOSPC, EDQUOT …).</exception>
-    internal static void DataSync(SafeFileHandle handle, string path)
+    public static void DataSync(SafeFileHandle handle, string path)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -33,7 +35,7 @@ internal static class FileSync
 
     /// <summary>fsync(2) of a directory, so a created, renamed or removed entry survives a crash of the machine.</summary>
     /// <exception cref="NumaNativeException">open or fsync failed.</exception>
-    internal static void Directory(string path)
+    public static void Directory(string path)
     {
         if (!OperatingSystem.IsLinux()) return;   // other systems: no portable way; the BCL does not expose it
         int flags = LibC.O_RDONLY | LibC.O_CLOEXEC
@@ -48,5 +50,22 @@ internal static class FileSync
         {
             LibC.close(fd);
         }
+    }
+
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/> so that a crash leaves the old file or
+    /// the new one: writes <c>path.tmp</c>, fdatasync, renames it over <paramref name="path"/>, fsyncs the directory.</summary>
+    /// <exception cref="IOException">Writing or renaming failed (the old file stays).</exception>
+    /// <exception cref="NumaNativeException">fdatasync or the directory fsync failed (EIO, ENOSPC …).</exception>
+    public static void ReplaceFile(string path, ReadOnlySpan<byte> contents)
+    {
+        string full = Path.GetFullPath(path);
+        string temporary = full + ".tmp";
+        using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
+        {
+            RandomAccess.Write(handle, contents, 0);
+            DataSync(handle, temporary);
+        }
+        File.Move(temporary, full, overwrite: true);
+        Directory(Path.GetDirectoryName(full)!);
     }
 }

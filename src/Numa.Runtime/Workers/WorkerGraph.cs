@@ -49,7 +49,7 @@ public sealed class WorkerGraph : IAsyncDisposable
     public Task Completion => _completion.Task;
 
     /// <summary>Plans the instances of a worker type on this machine and creates them with <paramref name="create"/>
-    /// (called with each instance index).</summary>
+    /// (called with each instance index). <see cref="NumaAppOptions.Workers"/> may replace the count and policy.</summary>
     /// <exception cref="NumaConfigurationException">The count or the policy does not fit the machine.</exception>
     public WorkerSet<TWorker> AddWorkers<TWorker>(string name, PinPolicy policy, WorkerCount count, Func<int, TWorker> create)
         where TWorker : class, INumaWorker
@@ -58,6 +58,11 @@ public sealed class WorkerGraph : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(create);
         ThrowIfStartedOrDisposed();
+        if (_options.Workers.TryGetValue(name, out var replaced))
+        {
+            count = replaced.Count ?? count;
+            policy = replaced.Policy ?? policy;
+        }
         // Per-node counts spread round-robin over nodes whatever the policy's CPU order, so each node gets its share.
         var planPolicy = count.Kind == WorkerCountKind.PerNode && policy.Kind == PinPolicyKind.Compact ? PinPolicy.Scatter : policy;
         int n = count.Resolve(Platform.Topology, planPolicy);

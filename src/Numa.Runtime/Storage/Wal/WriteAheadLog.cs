@@ -261,6 +261,9 @@ public sealed class WriteAheadLog : IDisposable
     /// <summary>How many fdatasync calls the log has made (a measure of group commit: records per sync).</summary>
     public long SyncCount => Volatile.Read(ref _syncCount);
 
+    /// <summary>How long the last <c>fdatasync(2)</c> took (zero before the first).</summary>
+    public TimeSpan LastSyncDuration => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _lastSyncTicks));
+
     /// <summary>How many batches (buffer swaps) the log has written.</summary>
     public long BatchCount => Volatile.Read(ref _batchCount);
 
@@ -597,7 +600,7 @@ public sealed class WriteAheadLog : IDisposable
         long written = _writtenLsn;
         long start = Stopwatch.GetTimestamp();
         FileSync.DataSync(_segment, _segmentPath);
-        _lastSyncTicks = Stopwatch.GetTimestamp() - start;
+        Volatile.Write(ref _lastSyncTicks, Stopwatch.GetTimestamp() - start);
         _lastBatchRecords = written - _durableLsn;
         Volatile.Write(ref _durableLsn, written);
         Volatile.Write(ref _syncCount, _syncCount + 1);

@@ -1,0 +1,533 @@
+// What a shard worker does on its pinned thread: recover its collections (saved graphs, or a Parquet snapshot, then
+// the WAL tail), then serve jobs from its inbox — log every change to its own WAL, keep its HNSW indexes in arenas
+// on its own node, snapshot when the WAL passes its limit — and on shutdown flush, snapshot and close.
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Numa.Flight;
+using Numa.Memory;
+using Numa.Scheduling;
+using Numa.Storage;
+using Numa.Storage.Snapshots;
+using Numa.Storage.Wal;
+using Numa.Vectors;
+
+namespace Numa.VectorServer;
+
+/// <summary>Everything a shard needs from the server, handed over before the worker starts.</summary>
+internal sealed class ShardSetup
+{
+    public required int Shard { get; init; }
+    public required string Directory { get; init; }
+    public required VectorServerOptions Options { get; init; }
+    public required ShardInbox Inbox { get; init; }
+    /// <summary>The catalog when the server started: collection → dimension (0: no rows yet).</summary>
+    public required IReadOnlyDictionary<string, int> Catalog { get; init; }
+    public required ILogger Logger { get; init; }
+    public required ServerMetrics Metrics { get; init; }
+    public required NumaPlatform Platform { get; init; }
+    public required PlacementStrategyState Strategy { get; init; }
+    public TaskCompletionSource<ShardRecovery> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public ShardCounters Counters { get; } = new();
+}
+
+/// <summary>How a shard came back: from saved graphs (no rebuild), from a Parquet snapshot (graphs rebuilt), or empty;
+/// then how many WAL records it replayed.</summary>
+internal sealed record ShardRecovery(int Shard, string Source, long SnapshotLsn, long ReplayedRecords, long Rows, TimeSpan Duration, string? TornTail);
+
+/// <summary>Counters a shard publishes for metrics and stats (written on the shard's thread, read anywhere).</summary>
+internal sealed class ShardCounters
+{
+    public long Inserted;        // rows added to an index
+    public long Searches;
+    public long Deleted;
+    public long PendingRows;     // rows sent to the shard and not yet indexed (incremented by senders)
+    public long LiveRows;
+    public long IndexBytes;      // arena bytes reserved by the shard's indexes
+    public long WalLastLsn;
+    public long WalDurableLsn;
+    public long WalBytes;
+    public long WalSyncs;
+    public double WalLastSyncSeconds;
+    public double WalPressure;
+    public long SnapshotLsn;
+}
+
+/// <summary>A shard's statistics (the admin API's per-node stats and GetGraphStats).</summary>
+internal sealed record ShardStats(int Shard, int Cpu, int Node, bool Pinned, IReadOnlyList<CollectionStats> Collections,
+    long MemoryBytes, IReadOnlyList<int> ExpectedNodes, PlacementSummary? Placement, long Searches, long Inserted,
+    long WalLastLsn, long WalDurableLsn, long WalBytes, long SnapshotLsn, ShardRecovery? Recovery);
+
+/// <summary>One collection on one shard.</summary>
+internal sealed record CollectionStats(string Name, int Dimension, long Rows, long Deleted, int TopLevel, long VectorBytes, long GraphBytes, long ArenaBytes);
+
+/// <summary>The shard's state and job handlers; used only on the shard's thread.</summary>
+internal sealed class ShardEngine : IDisposable
+{
+    private const string GraphsFile = "graphs.json";
+
+    private readonly ShardSetup _setup;
+    private readonly WorkerContext _context;
+    private readonly ILogger _log;
+    private readonly Dictionary<string, Collection> _collections = new(StringComparer.Ordinal);
+    private readonly SnapshotStore _snapshots;
+    private readonly string _walDirectory;
+    private readonly string _graphDirectory;
+    private readonly SearchResult[] _hits = new SearchResult[1024];
+    private WriteAheadLog? _wal;
+    private ShardRecovery? _recovery;
+    private long _snapshotLsn;
+
+    // A collection's index and the arena it lives in (created on this thread, so on this worker's node).
+    private sealed record Collection(HnswIndex Index, NumaArena Arena) : IDisposable
+    {
+        public void Dispose()
+        {
+            Index.Dispose();
+            Arena.Dispose();
+        }
+    }
+
+    public ShardEngine(ShardSetup setup, WorkerContext context)
+    {
+        _setup = setup;
+        _context = context;
+        _log = setup.Logger;
+        _walDirectory = Path.Combine(setup.Directory, "wal");
+        _graphDirectory = Path.Combine(setup.Directory, "graphs");
+        System.IO.Directory.CreateDirectory(_graphDirectory);
+        _snapshots = new SnapshotStore(Path.Combine(setup.Directory, "snapshots"));
+    }
+
+    private int ShardId => _setup.Shard;
+
+    private WriteAheadLog Wal => _wal ?? throw new InvalidOperationException("The shard's WAL is not open.");
+
+    /// <summary>Recovers, signals ready, serves the inbox until it is closed (or the app stops), then shuts down.</summary>
+    public void Run()
+    {
+        try
+        {
+            _recovery = Recover();
+            Publish();
+        }
+        catch (Exception e)
+        {
+            _setup.Ready.TrySetException(e);
+            throw;
+        }
+        _setup.Ready.TrySetResult(_recovery);
+
+        var jobs = new ShardJob[32];
+        try
+        {
+            while (_setup.Inbox.WaitToRead(_context.Stopping))
+            {
+                int n = _setup.Inbox.Take(jobs);
+                for (int i = 0; i < n; i++)
+                {
+                    try
+                    {
+                        jobs[i].Run(this);
+                    }
+                    catch (Exception e)
+                    {
+                        jobs[i].Fail(e);
+                    }
+                    jobs[i] = null!;
+                }
+                Publish();
+                if (Wal.IsSnapshotRequested) AutoSnapshot();
+            }
+        }
+        catch (OperationCanceledException) when (_context.Stopping.IsCancellationRequested)
+        {
+            // The worker graph stopped without a graceful shutdown: still flush and snapshot below.
+        }
+        Shutdown(jobs);
+    }
+
+    // ---- recovery ----
+
+    private ShardRecovery Recover()
+    {
+        var started = Stopwatch.StartNew();
+        string source = "empty";
+        var manifest = _snapshots.ReadManifest();
+        long snapshotLsn = manifest?.Lsn ?? 0;
+        if (manifest is not null)
+        {
+            if (TryLoadGraphs(manifest.Lsn)) source = "saved graphs";
+            else
+            {
+                RestoreSnapshot();
+                source = "parquet snapshot (graphs rebuilt)";
+            }
+        }
+        _snapshotLsn = snapshotLsn;
+
+        long replayed = 0;
+        string? torn = null;
+        if (System.IO.Directory.Exists(_walDirectory))
+        {
+            using var reader = WalReader.Open(_walDirectory, snapshotLsn + 1);
+            while (reader.TryRead(out var record))
+            {
+                Apply(record);
+                replayed++;
+            }
+            torn = reader.TornTail?.ToString();
+        }
+        // Collections dropped from the catalog while their records were still in the log are not served.
+        foreach (var name in _collections.Keys.Where(n => !_setup.Catalog.ContainsKey(n)).ToList())
+        {
+            _collections[name].Dispose();
+            _collections.Remove(name);
+        }
+
+        _wal = WriteAheadLog.Open(new WalOptions
+        {
+            Directory = _walDirectory,
+            Shard = ShardId,
+            Durability = _setup.Options.WalDurability,
+            BufferBytes = 8 * WalOptions.MiB,
+            MaxRecordBytes = 4 * WalOptions.MiB,
+            SegmentBytes = _setup.Options.WalSegmentBytes,
+            MaxLogBytes = _setup.Options.WalMaxBytes,
+            Arena = _context.Arena,
+        }, _setup.Platform, _log);
+        if (_wal.LastLsn < snapshotLsn)
+            throw new VectorServerConfigurationException(
+                $"Shard {ShardId}: the snapshot in {_snapshots.Directory} covers LSN {snapshotLsn} but the WAL in {_walDirectory} ends at LSN {_wal.LastLsn}: " +
+                "the log was removed or replaced. Restore the WAL directory, or move the shard's directory away to start it empty.");
+        long rows = _collections.Values.Sum(c => (long)c.Index.Count);
+        var recovery = new ShardRecovery(ShardId, source, snapshotLsn, replayed, rows, started.Elapsed, torn);
+        _log.LogInformation("Shard {Shard} on CPU {Cpu} node {Node}: {Rows} rows in {Collections} collections from {Source} (LSN {Lsn}) + {Replayed} WAL records in {Seconds:F2} s",
+            ShardId, _context.Cpu, _context.Node, rows, _collections.Count, source, snapshotLsn, replayed, started.Elapsed.TotalSeconds);
+        return recovery;
+    }
+
+    // Saved graphs are used when they were written for exactly the snapshot's LSN and every file loads.
+    private bool TryLoadGraphs(long lsn)
+    {
+        string listPath = Path.Combine(_graphDirectory, GraphsFile);
+        if (!File.Exists(listPath)) return false;
+        GraphList? list;
+        try
+        {
+            list = JsonSerializer.Deserialize<GraphList>(File.ReadAllBytes(listPath));
+        }
+        catch (JsonException e)
+        {
+            _log.LogWarning("Shard {Shard}: {Path} is unreadable ({Error}); rebuilding from the Parquet snapshot", ShardId, listPath, e.Message);
+            return false;
+        }
+        if (list is null || list.Lsn != lsn) return false;
+        var loaded = new Dictionary<string, Collection>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (name, file) in list.Files)
+            {
+                var arena = NewArena();
+                try
+                {
+                    loaded[name] = new Collection(HnswIndex.Load(Path.Combine(_graphDirectory, file), arena), arena);
+                }
+                catch
+                {
+                    arena.Dispose();
+                    throw;
+                }
+            }
+        }
+        catch (Exception e) when (e is VectorIndexFormatException or IOException)
+        {
+            foreach (var c in loaded.Values) c.Dispose();
+            _log.LogWarning("Shard {Shard}: a saved graph cannot be loaded ({Error}); rebuilding from the Parquet snapshot", ShardId, e.Message);
+            return false;
+        }
+        foreach (var (name, c) in loaded) _collections[name] = c;
+        return true;
+    }
+
+    private void RestoreSnapshot()
+    {
+        var arenas = new Dictionary<string, NumaArena>(StringComparer.Ordinal);
+        var target = new HnswSnapshots(shard =>
+        {
+            var arena = NewArena();
+            arenas[shard.Collection] = arena;
+            return new HnswIndex(IndexOptions(shard.Dimension), arena);
+        });
+        try
+        {
+            _snapshots.Restore(target);
+        }
+        catch
+        {
+            foreach (var index in target.Indexes.Values) index.Dispose();
+            foreach (var arena in arenas.Values) arena.Dispose();
+            throw;
+        }
+        foreach (var (shard, index) in target.Indexes) _collections[shard.Collection] = new Collection(index, arenas[shard.Collection]);
+    }
+
+    private void Apply(WalRecord record)
+    {
+        string name = record.Collection;
+        switch (record.Kind)
+        {
+            case WalPayload.Put:
+                var (dimension, rows) = WalPayload.ReadPutHeader(record.Payload);
+                Insert(GetOrCreate(name, dimension), WalPayload.PutIds(record.Payload, rows), WalPayload.PutVectors(record.Payload, rows, dimension));
+                break;
+            case WalPayload.Delete:
+                if (_collections.TryGetValue(name, out var c)) c.Index.Delete(WalPayload.ReadDelete(record.Payload));
+                break;
+            case WalPayload.Drop:
+                DropLocal(name);
+                break;
+            default:
+                throw new InvalidDataException($"Shard {ShardId}: WAL record {record.Lsn} in {record.Segment} at offset {record.Offset} has unknown kind {record.Kind}.");
+        }
+    }
+
+    // ---- jobs ----
+
+    public void Put(PutJob job)
+    {
+        var (dimension, rows) = WalPayload.ReadPutHeader(job.Payload);
+        var collection = GetOrCreate(job.Collection, dimension);
+        long lsn = Append(WalPayload.Put, job.Collection, job.Payload);
+        job.Complete(Wal.WaitDurableAsync(lsn).AsTask());
+        Insert(collection, WalPayload.PutIds(job.Payload, rows), WalPayload.PutVectors(job.Payload, rows, dimension));
+        Interlocked.Add(ref _setup.Counters.PendingRows, -rows);
+    }
+
+    public void Search(SearchJob job)
+    {
+        Interlocked.Increment(ref _setup.Counters.Searches);
+        if (!_collections.TryGetValue(job.Collection, out var c) || c.Index.Count == 0)
+        {
+            job.Complete([]);
+            return;
+        }
+        var hits = job.K <= _hits.Length ? _hits.AsSpan(0, job.K) : new SearchResult[job.K];
+        int n = c.Index.Search(job.Query.Span, job.K, hits, job.Ef, job.Filter);
+        job.Complete(hits[..n].ToArray());
+    }
+
+    public void Scan(ScanJob job)
+    {
+        if (!_collections.TryGetValue(job.Collection, out var c))
+        {
+            job.Complete(new ScanPage([], [], 0, job.FromSlot, 0));
+            return;
+        }
+        int dimension = c.Index.Options.Dimension;
+        var ids = new long[job.MaxRows];
+        var vectors = new float[job.MaxRows * dimension];
+        int slot = job.FromSlot;
+        int rows = c.Index.CopyLive(ref slot, ids, vectors);
+        job.Complete(new ScanPage(ids, vectors, rows, slot, dimension));
+    }
+
+    public void Delete(DeleteJob job)
+    {
+        if (!_collections.TryGetValue(job.Collection, out var c) || !c.Index.Contains(job.Id))
+        {
+            job.Complete(System.Threading.Tasks.Task.FromResult(false));
+            return;
+        }
+        long lsn = Append(WalPayload.Delete, job.Collection, WalPayload.EncodeDelete(job.Id));
+        c.Index.Delete(job.Id);
+        Interlocked.Increment(ref _setup.Counters.Deleted);
+        job.Complete(DurableThen(Wal.WaitDurableAsync(lsn), true));
+    }
+
+    public void Drop(DropJob job)
+    {
+        long lsn = Append(WalPayload.Drop, job.Collection, []);
+        DropLocal(job.Collection);
+        job.Complete(Wal.WaitDurableAsync(lsn).AsTask());
+    }
+
+    public void Snapshot(SnapshotJob job) => job.Complete(WriteSnapshot("requested"));
+
+    public void Stats(StatsJob job)
+    {
+        var collections = new List<CollectionStats>();
+        var placements = new List<PlacementSummary>();
+        long memory = _context.Arena.ReservedBytes;
+        foreach (var (name, c) in _collections.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var index = c.Index;
+            collections.Add(new CollectionStats(name, index.Options.Dimension, index.Count, index.DeletedCount, index.TopLevel,
+                index.VectorBytes, index.GraphBytes, c.Arena.ReservedBytes));
+            memory += c.Arena.ReservedBytes;
+            if (c.Arena.IsBound) placements.Add(c.Arena.QueryPlacement());
+        }
+        if (_context.Arena.IsBound) placements.Add(Wal.QueryPlacement());
+        PlacementSummary? placement = placements.Count == 0 ? null : PlacementSummary.Combine(placements);
+        var counters = _setup.Counters;
+        job.Complete(new ShardStats(ShardId, _context.Cpu, _context.Node, _context.IsPinned, collections, memory,
+            _context.Arena.ExpectedNodes, placement, Volatile.Read(ref counters.Searches), Volatile.Read(ref counters.Inserted),
+            Wal.LastLsn, Wal.DurableLsn, Wal.LogBytes, _snapshotLsn, _recovery));
+    }
+
+    // ---- helpers ----
+
+    private HnswOptions IndexOptions(int dimension) => new()
+    {
+        Dimension = dimension,
+        M = _setup.Options.M,
+        EfConstruction = _setup.Options.EfConstruction,
+        EfSearch = _setup.Options.EfSearch,
+        Seed = 100 + (ulong)ShardId,
+    };
+
+    // Created on this pinned thread: with the local_node strategy (the default) the arena is bound to this worker's
+    // node before its first page is touched.
+    private NumaArena NewArena() => _setup.Strategy.CreateArena(_setup.Platform, _context.NodeMemory);
+
+    private Collection GetOrCreate(string name, int dimension)
+    {
+        if (_collections.TryGetValue(name, out var c))
+        {
+            if (c.Index.Options.Dimension != dimension)
+                throw new VectorBackendException(VectorBackendError.InvalidArgument,
+                    $"Collection '{name}' has dimension {c.Index.Options.Dimension} on shard {ShardId}; these rows have {dimension}.");
+            return c;
+        }
+        var arena = NewArena();
+        try
+        {
+            c = new Collection(new HnswIndex(IndexOptions(dimension), arena), arena);
+        }
+        catch
+        {
+            arena.Dispose();
+            throw;
+        }
+        _collections[name] = c;
+        return c;
+    }
+
+    private void Insert(Collection collection, ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        var index = collection.Index;
+        int dimension = index.Options.Dimension;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (index.Contains(ids[i])) index.Delete(ids[i]);    // a put of an existing id replaces its vector
+            index.Add(ids[i], vectors.Slice(i * dimension, dimension));
+        }
+        Interlocked.Add(ref _setup.Counters.Inserted, ids.Length);
+    }
+
+    private void DropLocal(string name)
+    {
+        if (_collections.Remove(name, out var c)) c.Dispose();
+    }
+
+    // Copies the record into the WAL's buffer; when both buffers are full (the disk is behind) waits for the
+    // flusher, which is the backpressure that reaches the senders through this shard's full inbox.
+    private long Append(byte kind, string collection, ReadOnlySpan<byte> payload)
+    {
+        var wait = new SpinWait();
+        long lsn;
+        while (!Wal.TryAppend(kind, collection, payload, out lsn)) wait.SpinOnce(sleep1Threshold: 20);
+        return lsn;
+    }
+
+    private static async Task<bool> DurableThen(ValueTask durable, bool result)
+    {
+        await durable.ConfigureAwait(false);
+        return result;
+    }
+
+    private void AutoSnapshot()
+    {
+        try
+        {
+            WriteSnapshot($"the WAL reached {Wal.LogBytes / (1 << 20)} MiB");
+        }
+        catch (Exception e) when (e is IOException or SnapshotException or Native.NumaNativeException or UnauthorizedAccessException)
+        {
+            _log.LogError(e, "Shard {Shard}: automatic snapshot failed; the WAL keeps every record and it is retried after the next batch", ShardId);
+        }
+    }
+
+    // Everything appended is in the indexes (jobs run in order on this thread): write the Parquet snapshot for the last
+    // LSN, save each graph for that LSN, then let the WAL drop the segments the snapshot covers.
+    private ShardSnapshotInfo WriteSnapshot(string reason)
+    {
+        var started = Stopwatch.StartNew();
+        Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
+        long lsn = Wal.LastLsn;
+        var shards = _collections.ToDictionary(p => new SnapshotShard(p.Key, ShardId, p.Value.Index.Options.Dimension), p => p.Value.Index);
+        _snapshots.Write(lsn, new HnswSnapshots(shards));
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, c) in _collections)
+        {
+            string file = $"{name}.{lsn}.hnsw";
+            c.Index.Save(Path.Combine(_graphDirectory, file));
+            files[name] = file;
+        }
+        WriteGraphList(new GraphList { Lsn = lsn, Files = files });
+        foreach (string path in System.IO.Directory.EnumerateFiles(_graphDirectory, "*.hnsw"))
+            if (!files.ContainsValue(Path.GetFileName(path))) File.Delete(path);
+        Wal.TruncateThroughAsync(lsn).GetAwaiter().GetResult();
+        _snapshotLsn = lsn;
+        long rows = _collections.Values.Sum(c => (long)c.Index.Count);
+        _setup.Metrics.SnapshotDuration.Record(started.Elapsed.TotalSeconds);
+        _log.LogInformation("Shard {Shard}: snapshot of {Rows} rows through LSN {Lsn} ({Reason}) in {Seconds:F2} s",
+            ShardId, rows, lsn, reason, started.Elapsed.TotalSeconds);
+        Publish();
+        return new ShardSnapshotInfo(ShardId, lsn, rows, started.Elapsed);
+    }
+
+    private void WriteGraphList(GraphList list) =>
+        FileSync.ReplaceFile(Path.Combine(_graphDirectory, GraphsFile), JsonSerializer.SerializeToUtf8Bytes(list));
+
+    private void Publish()
+    {
+        var c = _setup.Counters;
+        Volatile.Write(ref c.LiveRows, _collections.Values.Sum(x => (long)x.Index.Count));
+        Volatile.Write(ref c.IndexBytes, _collections.Values.Sum(x => x.Arena.ReservedBytes));
+        Volatile.Write(ref c.SnapshotLsn, _snapshotLsn);
+        if (_wal is { } wal)
+        {
+            Volatile.Write(ref c.WalLastLsn, wal.LastLsn);
+            Volatile.Write(ref c.WalDurableLsn, wal.DurableLsn);
+            Volatile.Write(ref c.WalBytes, wal.LogBytes);
+            Volatile.Write(ref c.WalSyncs, wal.SyncCount);
+            Volatile.Write(ref c.WalLastSyncSeconds, wal.LastSyncDuration.TotalSeconds);
+            Volatile.Write(ref c.WalPressure, wal.Pressure);
+        }
+    }
+
+    private void Shutdown(ShardJob[] jobs)
+    {
+        // A sender that raced the close: refuse what is left rather than leave it waiting.
+        int n;
+        while ((n = _setup.Inbox.Take(jobs)) > 0)
+            for (int i = 0; i < n; i++) jobs[i].Fail(ShardInbox.ShuttingDown());
+        Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
+        if (_setup.Options.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");
+    }
+
+    public void Dispose()
+    {
+        _wal?.Dispose();
+        foreach (var c in _collections.Values) c.Dispose();
+        _collections.Clear();
+    }
+
+    private sealed class GraphList
+    {
+        public long Lsn { get; set; }
+        public SortedDictionary<string, string> Files { get; set; } = [];
+    }
+}

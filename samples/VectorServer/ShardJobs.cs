@@ -1,0 +1,91 @@
+// The requests a shard worker serves, sent by Flight and admin threads through the shard's inbox ring: each job
+// carries its inputs and a task its sender awaits; the shard runs it on its own pinned thread.
+using Numa.Vectors;
+
+namespace Numa.VectorServer;
+
+/// <summary>A request to one shard. <see cref="Run"/> is called on the shard's thread; <see cref="Fail"/> when the
+/// shard cannot run it (it failed, or is shutting down).</summary>
+internal abstract class ShardJob
+{
+    public abstract void Run(ShardEngine shard);
+
+    public abstract void Fail(Exception error);
+}
+
+/// <summary>A job with a result.</summary>
+internal abstract class ShardJob<T> : ShardJob
+{
+    private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<T> Task => _done.Task;
+
+    public void Complete(T result) => _done.TrySetResult(result);
+
+    public override void Fail(Exception error) => _done.TrySetException(error);
+}
+
+/// <summary>Rows for one shard, already in the layout of a <see cref="WalPayload.Put"/> record; the result is the
+/// task of the record's durability (the job itself completes once the WAL has accepted the record).</summary>
+internal sealed class PutJob(string collection, byte[] payload, int rows) : ShardJob<Task>
+{
+    public string Collection { get; } = collection;
+    public byte[] Payload { get; } = payload;
+    public int Rows { get; } = rows;
+    public override void Run(ShardEngine shard) => shard.Put(this);
+}
+
+/// <summary>k-NN search in one collection of one shard: hits nearest first, distances L2².</summary>
+internal sealed class SearchJob(string collection, ReadOnlyMemory<float> query, int k, int? ef, Func<long, bool>? filter)
+    : ShardJob<SearchResult[]>
+{
+    public string Collection { get; } = collection;
+    public ReadOnlyMemory<float> Query { get; } = query;
+    public int K { get; } = k;
+    public int? Ef { get; } = ef;
+    public Func<long, bool>? Filter { get; } = filter;
+    public override void Run(ShardEngine shard) => shard.Search(this);
+}
+
+/// <summary>A page of live rows from slot <see cref="FromSlot"/>: ids, vectors (row-major) and the slot to continue
+/// from; an empty page ends the scan.</summary>
+internal sealed class ScanJob(string collection, int fromSlot, int maxRows) : ShardJob<ScanPage>
+{
+    public string Collection { get; } = collection;
+    public int FromSlot { get; } = fromSlot;
+    public int MaxRows { get; } = maxRows;
+    public override void Run(ShardEngine shard) => shard.Scan(this);
+}
+
+/// <summary>One page of a scan.</summary>
+internal sealed record ScanPage(long[] Ids, float[] Vectors, int Rows, int NextSlot, int Dimension);
+
+/// <summary>Deletes one id (durable when the task completes): true when it was present.</summary>
+internal sealed class DeleteJob(string collection, long id) : ShardJob<Task<bool>>
+{
+    public string Collection { get; } = collection;
+    public long Id { get; } = id;
+    public override void Run(ShardEngine shard) => shard.Delete(this);
+}
+
+/// <summary>Drops the shard's part of a collection (durable when the task completes).</summary>
+internal sealed class DropJob(string collection) : ShardJob<Task>
+{
+    public string Collection { get; } = collection;
+    public override void Run(ShardEngine shard) => shard.Drop(this);
+}
+
+/// <summary>Writes a snapshot (Parquet + saved graphs) and truncates the WAL.</summary>
+internal sealed class SnapshotJob : ShardJob<ShardSnapshotInfo>
+{
+    public override void Run(ShardEngine shard) => shard.Snapshot(this);
+}
+
+/// <summary>What a snapshot covered.</summary>
+internal sealed record ShardSnapshotInfo(int Shard, long Lsn, long Rows, TimeSpan Duration);
+
+/// <summary>The shard's statistics, read on its own thread.</summary>
+internal sealed class StatsJob : ShardJob<ShardStats>
+{
+    public override void Run(ShardEngine shard) => shard.Stats(this);
+}

@@ -1,0 +1,479 @@
+// The Flight service's store in `numa serve`: validates requests, routes rows to shards by a hash of the id, fans
+// searches out to every shard and merges their top-k, and turns shard failures into the statuses clients see.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Numa.Arrow;
+using Numa.Flight;
+using Numa.Storage.Wal;
+using Numa.Vectors;
+
+namespace Numa.VectorServer;
+
+/// <summary>
+/// An <see cref="IVectorBackend"/> over the shard workers. A collection holds <c>id int64, vector
+/// FixedSizeList&lt;float32&gt;[dim]</c> rows (the HNSW index keeps no other columns, so a put with <c>metadata</c> or
+/// <c>timestamp</c> is refused rather than silently stripped); row <c>id</c> lives on shard
+/// <c>mix64(id) mod shards</c>. Searches are L2 (scores are Euclidean distances, nearest first); filters apply to
+/// <c>id</c>. Sync members (catalog operations, scans, stats) wait for the shards; they are the rare ones.
+/// </summary>
+internal sealed class ShardedBackend : IVectorBackend
+{
+    /// <summary>Longest collection name, in characters.</summary>
+    public const int MaxNameLength = 128;
+
+    /// <summary>Largest k a search may ask for.</summary>
+    public const int MaxK = 10_000;
+
+    private const int ScanPageRows = 4096;
+    private const int PutJobBytes = 1 << 20;          // rows per shard request: about 1 MiB of payload
+
+    private readonly Catalog _catalog;
+    private readonly ShardSetup[] _shards;
+    private readonly ServerMetrics _metrics;
+    private readonly VectorServerOptions _options;
+
+    public ShardedBackend(Catalog catalog, ShardSetup[] shards, ServerMetrics metrics, VectorServerOptions options)
+    {
+        _catalog = catalog;
+        _shards = shards;
+        _metrics = metrics;
+        _options = options;
+    }
+
+    /// <summary>The shard of a row: SplitMix64's finalizer of the id, modulo the shard count (stable across runs).</summary>
+    public static int ShardOf(long id, int shards)
+    {
+        ulong z = (ulong)id + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z % (ulong)shards);
+    }
+
+    /// <summary>The schema of a collection of <paramref name="dimension"/>.</summary>
+    public static ArrowSchema SchemaOf(int dimension) => new(
+    [
+        new ArrowField("id", ArrowType.Int64, nullable: false),
+        new ArrowField("vector", ArrowType.FixedSizeList(new ArrowField("item", ArrowType.Float32, nullable: false), dimension), nullable: false),
+    ]);
+
+    /// <summary>Names: 1–128 of <c>[A-Za-z0-9_.-]</c>, starting with a letter or digit (they name files on disk).</summary>
+    public static void CheckName(string name)
+    {
+        if (string.IsNullOrEmpty(name)) throw Invalid("The collection name is empty.");
+        if (name.Length > MaxNameLength) throw Invalid($"The collection name is {name.Length} characters; the limit is {MaxNameLength}.");
+        if (!char.IsAsciiLetterOrDigit(name[0])) throw Invalid($"The collection name '{name}' must start with a letter or digit.");
+        foreach (char c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                throw Invalid($"The collection name '{name}' holds '{c}'; use letters, digits, '_', '-' and '.' (no path separators).");
+    }
+
+    // ---- catalog ----
+
+    public IReadOnlyList<VectorCollectionInfo> ListCollections()
+    {
+        var stats = AllStats();
+        return [.. _catalog.Snapshot().OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => Info(p.Key, p.Value, stats))];
+    }
+
+    public VectorCollectionInfo GetCollection(string name)
+    {
+        int dimension = Dimension(name);
+        return Info(name, dimension, AllStats());
+    }
+
+    public void CreateCollection(string name, bool overwrite)
+    {
+        CheckName(name);
+        if (_catalog.TryGet(name, out _))
+        {
+            if (!overwrite) throw new VectorBackendException(VectorBackendError.AlreadyExists, $"Collection '{name}' already exists.");
+            Wait(Task.WhenAll(_shards.Select(s => DropAsync(s, name))));
+        }
+        _catalog.Add(name, 0, overwrite: true);
+    }
+
+    public void DeleteCollection(string name)
+    {
+        Dimension(name);
+        Wait(Task.WhenAll(_shards.Select(s => DropAsync(s, name))));   // the rows go first: a crash leaves an empty collection
+        _catalog.Remove(name);
+    }
+
+    private static async Task DropAsync(ShardSetup shard, string name)
+    {
+        var durable = await shard.Inbox.SendAsync(new DropJob(name), CancellationToken.None).ConfigureAwait(false);
+        await durable.ConfigureAwait(false);
+    }
+
+    // ---- ingest ----
+
+    public void BeginPut(string name, ArrowSchema schema)
+    {
+        CheckName(name);
+        ArgumentNullException.ThrowIfNull(schema);
+        int dimension = CheckSchema(name, schema);
+        if (!_catalog.TryGet(name, out _)) _catalog.Add(name, dimension, overwrite: false);
+        int fixedDimension = _catalog.Adopt(name, dimension);
+        if (fixedDimension != dimension)
+            throw Invalid($"Collection '{name}': dimension mismatch: the collection has {fixedDimension}, this put has {dimension}.");
+    }
+
+    public async ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int dimension = Dimension(name);
+        var jobs = BuildJobs(name, batch, dimension);
+        var durable = new List<Task>(jobs.Count);
+        foreach (var (s, job) in jobs)
+        {
+            Interlocked.Add(ref _shards[s].Counters.PendingRows, job.Rows);
+            try
+            {
+                await _shards[s].Inbox.EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Interlocked.Add(ref _shards[s].Counters.PendingRows, -job.Rows);
+                throw;
+            }
+            durable.Add(Durable(s, job));
+        }
+        _metrics.IngestRows.Add(batch.Length);
+        _metrics.IngestBytes.Add((long)batch.Length * (8 + dimension * 4));
+        string? reason = null;
+        foreach (var shard in _shards)
+        {
+            if (shard.Inbox.IsUnderPressure) reason = "shard_queue_full";
+            else if (Volatile.Read(ref shard.Counters.WalPressure) >= 0.8) reason ??= "wal_pressure";
+        }
+        return new IngestResult(reason is not null, reason, Task.WhenAll(durable));
+    }
+
+    // Checks the batch (no nulls, finite values, the collection's dimension) and cuts its rows into one request of
+    // about 1 MiB per shard and chunk, in arrival order, each already in its WAL record's layout.
+    private List<(int Shard, PutJob Job)> BuildJobs(string name, ArrowRecordBatch batch, int dimension)
+    {
+        int idColumn = batch.Schema.IndexOf("id"), vectorColumn = batch.Schema.IndexOf("vector");
+        if (idColumn < 0 || vectorColumn < 0) throw Invalid($"Collection '{name}': the batch has no 'id' or 'vector' column.");
+        var idArray = batch.Columns[idColumn];
+        var vectorArray = batch.Columns[vectorColumn];
+        if (idArray.NullCount != 0) throw Invalid($"Collection '{name}': column 'id' holds {idArray.NullCount} nulls.");
+        if (vectorArray.NullCount != 0) throw Invalid($"Collection '{name}': column 'vector' holds {vectorArray.NullCount} null vectors.");
+        if (vectorArray.Type.ListSize != dimension)
+            throw Invalid($"Collection '{name}': dimension mismatch: expected {dimension}, got {vectorArray.Type.ListSize}.");
+        var child = vectorArray.Values!;
+        if (child.NullCount != 0) throw Invalid($"Collection '{name}': column 'vector' holds {child.NullCount} null elements.");
+        ReadOnlySpan<long> ids = idArray.GetValues<long>();
+        ReadOnlySpan<float> vectors = child.GetValues<float>()[..(ids.Length * dimension)];
+        int bad = IndexOfNonFinite(vectors);
+        if (bad >= 0) throw Invalid($"Collection '{name}': row {bad / dimension} (id {ids[bad / dimension]}) holds NaN or an infinity at element {bad % dimension}.");
+
+        int shards = _shards.Length;
+        var owner = new int[ids.Length];
+        var remaining = new int[shards];
+        for (int i = 0; i < ids.Length; i++) remaining[owner[i] = ShardOf(ids[i], shards)]++;
+        int perJob = Math.Max(1, PutJobBytes / (8 + dimension * 4));
+        var jobs = new List<(int, PutJob)>();
+        var open = new (byte[] Payload, int Rows, int Filled)[shards];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int s = owner[i];
+            if (open[s].Payload is null)
+            {
+                int rows = Math.Min(perJob, remaining[s]);
+                open[s] = (WalPayload.NewPut(rows, dimension), rows, 0);
+            }
+            ref var o = ref open[s];
+            WalPayload.PutIds(o.Payload.AsSpan(), o.Rows)[o.Filled] = ids[i];
+            vectors.Slice(i * dimension, dimension).CopyTo(WalPayload.PutVectors(o.Payload.AsSpan(), o.Rows, dimension)[(o.Filled * dimension)..]);
+            remaining[s]--;
+            if (++o.Filled == o.Rows)
+            {
+                jobs.Add((s, new PutJob(name, o.Payload, o.Rows)));
+                o = default;
+            }
+        }
+        return jobs;
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    // The job's task completes once the shard appended the record; its result completes at fdatasync.
+    private static async Task Durable(int shard, PutJob job)
+    {
+        try
+        {
+            var synced = await job.Task.ConfigureAwait(false);
+            await synced.ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(shard, e) is { } refused)
+        {
+            throw refused;
+        }
+    }
+
+    // ---- search ----
+
+    public async ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
+        IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        int dimension = Dimension(name);
+        if (k < 1) throw Invalid("k must be at least 1.");
+        if (k > MaxK) throw Invalid($"k = {k} is larger than {MaxK}.");
+        if (ef is { } width && width < k) throw Invalid($"ef ({width}) must be at least k ({k}).");
+        var filter = CompileFilter(name, filters);
+        if (dimension == 0) return new VectorSearchResult([], []);
+        if (query.Length != dimension) throw Invalid($"Collection '{name}': dimension mismatch: expected {dimension}, got {query.Length}.");
+        foreach (float x in query.Span)
+            if (!float.IsFinite(x)) throw Invalid("The query vector holds NaN or an infinity.");
+        var tasks = new Task<SearchResult[]>[_shards.Length];
+        for (int s = 0; s < tasks.Length; s++) tasks[s] = _shards[s].Inbox.SendAsync(new SearchJob(name, query, k, ef, filter), cancellationToken);
+        SearchResult[][] parts;
+        try
+        {
+            parts = await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(-1, e) is { } refused)
+        {
+            throw refused;
+        }
+        var merged = parts.Length == 1 ? parts[0] : Merge(parts, k);
+        var ids = new ulong[merged.Length];
+        var scores = new float[merged.Length];
+        for (int i = 0; i < merged.Length; i++)
+        {
+            ids[i] = (ulong)merged[i].Id;
+            scores[i] = MathF.Sqrt(merged[i].Distance);    // the index ranks by L2²; clients get the L2 distance
+        }
+        _metrics.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return new VectorSearchResult(ids, scores);
+    }
+
+    private static SearchResult[] Merge(SearchResult[][] parts, int k)
+    {
+        var all = parts.SelectMany(p => p).ToArray();
+        Array.Sort(all, static (a, b) => a.Distance.CompareTo(b.Distance) is var c && c != 0 ? c : a.Id.CompareTo(b.Id));
+        return all.Length <= k ? all : all[..k];
+    }
+
+    public IEnumerable<ArrowRecordBatch> Scan(string name, IReadOnlyList<VectorFilter> filters, long limit)
+    {
+        int dimension = Dimension(name);
+        var filter = CompileFilter(name, filters);
+        return dimension == 0 ? [] : ScanShards(name, dimension, filter, limit > 0 ? limit : long.MaxValue);
+    }
+
+    private IEnumerable<ArrowRecordBatch> ScanShards(string name, int dimension, Func<long, bool>? filter, long remaining)
+    {
+        var schema = SchemaOf(dimension);
+        foreach (var shard in _shards)
+        {
+            int slot = 0;
+            while (remaining > 0)
+            {
+                var page = Wait(shard.Inbox.SendAsync(new ScanJob(name, slot, ScanPageRows), CancellationToken.None));
+                if (page.Rows == 0) break;
+                slot = page.NextSlot;
+                var keep = new List<int>(page.Rows);
+                for (int i = 0; i < page.Rows && keep.Count < remaining; i++)
+                    if (filter is null || filter(page.Ids[i])) keep.Add(i);
+                if (keep.Count == 0) continue;
+                var ids = new long[keep.Count];
+                var vectors = new float[keep.Count * dimension];
+                for (int j = 0; j < keep.Count; j++)
+                {
+                    ids[j] = page.Ids[keep[j]];
+                    page.Vectors.AsSpan(keep[j] * dimension, dimension).CopyTo(vectors.AsSpan(j * dimension));
+                }
+                remaining -= keep.Count;
+                yield return new ArrowRecordBatch(schema, ids.Length,
+                    [ArrowArray.Int64(ids), ArrowArray.FixedSizeList(schema.Fields[1].Type, ids.Length, ArrowArray.Float32(vectors))]);
+            }
+        }
+    }
+
+    public bool Delete(string name, long id)
+    {
+        Dimension(name);
+        int s = ShardOf(id, _shards.Length);
+        var durable = Wait(_shards[s].Inbox.SendAsync(new DeleteJob(name, id), CancellationToken.None));
+        return Wait(durable);
+    }
+
+    public JsonObject GetIndexStats(string name)
+    {
+        int dimension = Dimension(name);
+        var stats = AllStats();
+        var shards = new JsonArray();
+        long rows = 0, deleted = 0, memory = 0;
+        int topLevel = 0;
+        foreach (var s in stats)
+        {
+            var c = s.Collections.FirstOrDefault(x => x.Name == name);
+            rows += c?.Rows ?? 0;
+            deleted += c?.Deleted ?? 0;
+            memory += c?.ArenaBytes ?? 0;
+            topLevel = Math.Max(topLevel, c?.TopLevel ?? 0);
+            shards.Add(new JsonObject
+            {
+                ["shard"] = s.Shard, ["cpu"] = s.Cpu, ["node"] = s.Node, ["rows"] = c?.Rows ?? 0,
+                ["deleted"] = c?.Deleted ?? 0, ["top_level"] = c?.TopLevel ?? 0, ["memory_bytes"] = c?.ArenaBytes ?? 0,
+            });
+        }
+        return new JsonObject
+        {
+            ["dataset"] = name,
+            ["index"] = "hnsw",
+            ["metric"] = "l2",
+            ["dimension"] = dimension,
+            ["rows"] = rows,
+            ["deleted"] = deleted,
+            ["memory_bytes"] = memory,
+            ["top_level"] = topLevel,
+            ["m"] = _options.M,
+            ["ef_construction"] = _options.EfConstruction,
+            ["ef_search"] = _options.EfSearch,
+            ["indexing_pending"] = _shards.Sum(s => Volatile.Read(ref s.Counters.PendingRows)),
+            ["shards"] = shards,
+        };
+    }
+
+    public async ValueTask SnapshotAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(_shards.Select(s => s.Inbox.SendAsync(new SnapshotJob(), cancellationToken))).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Translate(-1, e) is { } refused)
+        {
+            throw refused;
+        }
+    }
+
+    /// <summary>Every shard's statistics (the admin API's stats).</summary>
+    public IReadOnlyList<ShardStats> AllStats() =>
+        Wait(Task.WhenAll(_shards.Select(s => s.Inbox.SendAsync(new StatsJob(), CancellationToken.None))));
+
+    // ---- helpers ----
+
+    private int Dimension(string name) => _catalog.TryGet(name, out int dimension)
+        ? dimension
+        : throw new VectorBackendException(VectorBackendError.NotFound, $"Collection '{name}' does not exist.");
+
+    private static VectorCollectionInfo Info(string name, int dimension, IReadOnlyList<ShardStats> stats)
+    {
+        long rows = 0, bytes = 0;
+        foreach (var s in stats)
+            if (s.Collections.FirstOrDefault(c => c.Name == name) is { } c)
+            {
+                rows += c.Rows;
+                bytes += c.VectorBytes;
+            }
+        return new VectorCollectionInfo(name, dimension == 0 ? null : SchemaOf(dimension), dimension, rows, 0, bytes);
+    }
+
+    // id int64 and vector FixedSizeList<float32>[dim], nothing else.
+    private static int CheckSchema(string name, ArrowSchema schema)
+    {
+        int dimension = 0;
+        bool hasId = false;
+        foreach (var field in schema.Fields)
+        {
+            var type = field.Type;
+            switch (field.Name)
+            {
+                case "id" when type.Id == ArrowTypeId.Int64:
+                    hasId = true;
+                    break;
+                case "vector" when type.Id == ArrowTypeId.FixedSizeList && type.ValueField!.Type.Id == ArrowTypeId.Float32 && type.ListSize is > 0 and <= VectorStore.MaxDimension:
+                    dimension = type.ListSize;
+                    break;
+                case "id":
+                    throw Invalid($"Collection '{name}': column 'id' is {type}; expected int64.");
+                case "vector":
+                    throw Invalid($"Collection '{name}': column 'vector' is {type}; expected FixedSizeList<float32>[dim] with 1 ≤ dim ≤ {VectorStore.MaxDimension}.");
+                case "metadata" or "timestamp":
+                    throw Invalid($"Collection '{name}': column '{field.Name}' is not stored by numa serve (its index keeps id and vector only); send id and vector.");
+                default:
+                    throw Invalid($"Collection '{name}': column '{field.Name}' is not supported (columns: id int64, vector FixedSizeList<float32>[dim]).");
+            }
+        }
+        if (!hasId) throw Invalid($"Collection '{name}': the schema has no 'id' column (int64); it has [{schema}].");
+        if (dimension == 0) throw Invalid($"Collection '{name}': the schema has no 'vector' column (FixedSizeList<float32>[dim]); it has [{schema}].");
+        return dimension;
+    }
+
+    private static Func<long, bool>? CompileFilter(string name, IReadOnlyList<VectorFilter> filters)
+    {
+        if (filters.Count == 0) return null;
+        var terms = new (string Op, long Value)[filters.Count];
+        for (int i = 0; i < filters.Count; i++)
+        {
+            var f = filters[i];
+            if (f.Field != "id") throw Invalid($"Collection '{name}': cannot filter on '{f.Field}' (numa serve keeps id and vector; filter on id).");
+            string op = f.Operator == "=" ? "==" : f.Operator;
+            if (op is not ("==" or "!=" or ">" or ">=" or "<" or "<="))
+                throw Invalid($"Collection '{name}': operator '{f.Operator}' does not apply to 'id' (use ==, !=, >, >=, <, <=).");
+            if (!long.TryParse(f.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value))
+                throw Invalid($"Collection '{name}': filter value '{f.Value}' for 'id' is not an integer.");
+            terms[i] = (op, value);
+        }
+        return id =>
+        {
+            foreach (var (op, value) in terms)
+            {
+                bool ok = op switch
+                {
+                    "==" => id == value, "!=" => id != value, ">" => id > value,
+                    ">=" => id >= value, "<" => id < value, _ => id <= value,
+                };
+                if (!ok) return false;
+            }
+            return true;
+        };
+    }
+
+    private T Wait<T>(Task<T> task)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (Translate(-1, e) is { } refused)
+        {
+            throw refused;
+        }
+    }
+
+    private void Wait(Task task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (Translate(-1, e) is { } refused)
+        {
+            throw refused;
+        }
+    }
+
+    // A shard's storage failure is the server's problem, not the request's: UNAVAILABLE with what happened.
+    private static VectorBackendException? Translate(int shard, Exception e) => e switch
+    {
+        VectorBackendException => null,
+        WalException wal => new VectorBackendException(VectorBackendError.Unavailable,
+            $"{(shard >= 0 ? $"Shard {shard}: " : "")}the write-ahead log failed, nothing more is accepted until the server is restarted: {wal.Message}"),
+        IOException io => new VectorBackendException(VectorBackendError.Unavailable, $"A storage operation failed: {io.Message}"),
+        _ => null,
+    };
+
+    private static VectorBackendException Invalid(string message) => new(VectorBackendError.InvalidArgument, message);
+}

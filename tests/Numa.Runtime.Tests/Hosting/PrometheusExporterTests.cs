@@ -1,0 +1,72 @@
+// The Prometheus text exposition of System.Diagnostics.Metrics instruments: names, types, label escaping, histogram
+// buckets, observable instruments read at scrape time, and meters outside the selection left out.
+using System.Diagnostics.Metrics;
+using Numa.Hosting;
+
+namespace Numa.Tests.Hosting;
+
+public sealed class PrometheusExporterTests
+{
+    [Fact]
+    public void Counters_gauges_and_histograms_render_in_the_text_format()
+    {
+        using var meter = new Meter("Numa.Test.Exporter." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == meter);
+        var rows = meter.CreateCounter<long>("test.rows", "{row}", "Rows seen.");
+        var latency = meter.CreateHistogram<double>("test.latency", "s", "Latency.");
+        var queue = meter.CreateUpDownCounter<int>("test.queue", "{item}", "Queue length.");
+        int observed = 5;
+        meter.CreateObservableGauge("test.bytes", () => new Measurement<long>(observed, new KeyValuePair<string, object?>("node", 1)), "By", "Bytes.");
+
+        rows.Add(2, new KeyValuePair<string, object?>("method", "put"));
+        rows.Add(3, new KeyValuePair<string, object?>("method", "put"));
+        rows.Add(1, new KeyValuePair<string, object?>("method", "say \"hi\"\n\\"));
+        queue.Add(4);
+        queue.Add(-1);
+        latency.Record(0.0002);
+        latency.Record(0.003);
+        latency.Record(20);
+
+        string text = exporter.Render();
+        Assert.Contains("# HELP test_rows_total Rows seen.\n# TYPE test_rows_total counter\n", text);
+        Assert.Contains("test_rows_total{method=\"put\"} 5\n", text);
+        Assert.Contains("test_rows_total{method=\"say \\\"hi\\\"\\n\\\\\"} 1\n", text);
+        Assert.Contains("# TYPE test_queue gauge\ntest_queue 3\n", text);
+        Assert.Contains("# TYPE test_bytes gauge\ntest_bytes{node=\"1\"} 5\n", text);   // the unit suffix is not doubled
+        Assert.Contains("# TYPE test_latency_seconds histogram\n", text);
+        Assert.Contains("test_latency_seconds_bucket{le=\"0.0001\"} 0\n", text);
+        Assert.Contains("test_latency_seconds_bucket{le=\"0.00025\"} 1\n", text);
+        Assert.Contains("test_latency_seconds_bucket{le=\"0.005\"} 2\n", text);
+        Assert.Contains("test_latency_seconds_bucket{le=\"10\"} 2\n", text);
+        Assert.Contains("test_latency_seconds_bucket{le=\"+Inf\"} 3\n", text);
+        Assert.Contains("test_latency_seconds_sum 20.0032\n", text);
+        Assert.Contains("test_latency_seconds_count 3\n", text);
+
+        observed = 7;                                           // observables are read again at every scrape
+        Assert.Contains("test_bytes{node=\"1\"} 7\n", exporter.Render());
+    }
+
+    [Fact]
+    public void Meters_outside_the_selection_and_after_disposal_are_not_rendered()
+    {
+        using var kept = new Meter("Numa.Test.Kept." + Guid.NewGuid().ToString("N"));
+        var dropped = new Meter("Numa.Test.Dropped." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == kept || m == dropped);
+        kept.CreateCounter<int>("kept.count").Add(1);
+        dropped.CreateCounter<int>("dropped.count").Add(1);
+        Assert.Contains("dropped_count_total 1", exporter.Render());
+        dropped.Dispose();
+        string text = exporter.Render();
+        Assert.Contains("kept_count_total 1", text);
+        Assert.DoesNotContain("dropped_count", text);
+    }
+
+    [Theory]
+    [InlineData("numa.server.search.duration", "s", false, "numa_server_search_duration_seconds")]
+    [InlineData("numa.ring.messages_sent", "{message}", true, "numa_ring_messages_sent_total")]
+    [InlineData("hnsw.memory", "By", false, "hnsw_memory_bytes")]
+    [InlineData("9lives-x", null, false, "_9lives_x")]
+    [InlineData("requests_total", null, true, "requests_total")]
+    public void Names_follow_Prometheus_conventions(string name, string? unit, bool counter, string expected) =>
+        Assert.Equal(expected, PrometheusExporter.MetricName(name, unit, counter));
+}
