@@ -104,6 +104,8 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576,cache=loose host
 fi
 mount -t proc proc /mnt/proc; mount -t sysfs sys /mnt/sys; mount -o bind /dev /mnt/dev
 mount -t devpts devpts /mnt/dev/pts 2>/dev/null
+# Loopback for tests that talk to their own servers (127.0.0.1); the guest has no other network.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 job=$(sed -n 's/.*numavm_job=\([^ ]*\).*/\1/p' /proc/cmdline)
 chroot /mnt /bin/sh "$job"; echo "NUMA-VM-EXIT=$?"
 poweroff -f
