@@ -31,7 +31,7 @@ internal static class BenchCommand
     private static readonly Option<int> Warmup = new("--warmup")
     {
         Description = "Untimed queries sent first, at the first ef (the JIT of client and server, connections, caches).",
-        DefaultValueFactory = _ => 100,
+        DefaultValueFactory = _ => 300,
     };
     private static readonly Option<string> Address = ClientCommand.Address();
     private static readonly Option<string?> Token = ClientCommand.Token();
