@@ -1,5 +1,5 @@
 // Exact k-nearest neighbours of every query (brute force over the store), computed once and cached under
-// ~/.cache/numa/ (or $XDG_CACHE_HOME/numa) so repeated benchmark runs do not pay for it.
+// ~/.cache/numa/ (or $XDG_CACHE_HOME/numa, or a file the caller names) so repeated benchmark runs do not pay for it.
 using System.Buffers.Binary;
 using Numa.Vectors;
 
@@ -15,16 +15,35 @@ internal static class GroundTruth
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "numa");
 
+    /// <summary>The cache file of <paramref name="name"/>'s ground truth for these sizes, under <see cref="CacheFolder"/>.</summary>
+    public static string DefaultPath(string name, int count, int queryCount, int k) =>
+        System.IO.Path.Combine(CacheFolder, $"{name}-l2-{count}x{queryCount}-k{k}.gt");
+
     /// <summary>The ids of the k nearest train vectors of each query (row-major, queries × k) and the cache file.</summary>
     public static (int[] Ids, string Path) Get(string name, float[] train, int count, float[] queries, int queryCount, int dimension, int k, int threads, TextWriter log)
     {
-        Directory.CreateDirectory(CacheFolder);
-        string path = System.IO.Path.Combine(CacheFolder, $"{name}-l2-{count}x{queryCount}-k{k}.gt");
+        string path = DefaultPath(name, count, queryCount, k);
+        return (GetAt(path, train, count, queries, queryCount, dimension, k, threads, log), path);
+    }
+
+    /// <summary>The ids (train row indexes) of the <paramref name="k"/> nearest of the first <paramref name="count"/>
+    /// train vectors (L2) to each of the <paramref name="queryCount"/> queries, row-major queries × k, nearest first:
+    /// read from <paramref name="path"/> when it holds them for these sizes, else computed by brute force on
+    /// <paramref name="threads"/> threads and written there (atomically: a temporary file, then a rename). A file
+    /// there for other sizes is replaced. The file does not record which vectors it came from: name one per data set.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> &lt; 1 or more than <paramref name="count"/>.</exception>
+    /// <exception cref="IOException">The file cannot be read or written.</exception>
+    public static int[] GetAt(string path, float[] train, int count, float[] queries, int queryCount, int dimension, int k, int threads, TextWriter log)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(k, count);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         if (TryRead(path, count, queryCount, k) is { } cached)
         {
             log.WriteLine($"ground truth: {path} (cached)");
-            return (cached, path);
+            return cached;
         }
+        if (File.Exists(path)) log.WriteLine($"ground truth: {path} holds other sizes than {count} train × {queryCount} queries, k={k}; recomputing");
         log.WriteLine($"ground truth: brute force over {count} vectors for {queryCount} queries on {threads} threads ...");
         var started = System.Diagnostics.Stopwatch.StartNew();
         using var store = new VectorStore(dimension);
@@ -48,7 +67,7 @@ internal static class GroundTruth
         foreach (var w in workers) w.Join();
         Write(path, ids, count, queryCount, k);
         log.WriteLine($"ground truth: {started.Elapsed.TotalSeconds:F1} s, cached in {path}");
-        return (ids, path);
+        return ids;
     }
 
     private static int[]? TryRead(string path, int count, int queryCount, int k)

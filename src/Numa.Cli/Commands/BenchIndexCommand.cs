@@ -55,7 +55,7 @@ internal static class BenchIndexCommand
         return command;
     }
 
-    private static int[] ParseList(string text, string option)
+    internal static int[] ParseList(string text, string option)
     {
         var values = new List<int>();
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

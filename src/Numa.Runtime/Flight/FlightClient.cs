@@ -98,10 +98,22 @@ public sealed class FlightClient : IDisposable
     /// <summary>The <paramref name="k"/> nearest rows to <paramref name="vector"/> in <paramref name="dataset"/>: a DoGet
     /// of <c>{"search":{"dataset","vector","k"}}</c>.</summary>
     /// <exception cref="RpcException">NOT_FOUND: no such collection; INVALID_ARGUMENT: dimension mismatch, k &lt; 1.</exception>
-    public async Task<VectorSearchResult> SearchAsync(string dataset, ReadOnlyMemory<float> vector, int k,
-        CancellationToken cancellationToken = default)
+    public Task<VectorSearchResult> SearchAsync(string dataset, ReadOnlyMemory<float> vector, int k,
+        CancellationToken cancellationToken = default) =>
+        SearchAsync(SearchTicket(dataset, vector.Span, k, null), cancellationToken);
+
+    /// <summary>The <paramref name="k"/> nearest rows to <paramref name="vector"/> in <paramref name="dataset"/>, searched
+    /// with a candidate list of <paramref name="ef"/> (HNSW efSearch, Malkov &amp; Yashunin 2018 §4): a DoGet of
+    /// <c>{"search":{"dataset","vector","k","ef"}}</c>. A server without an approximate index ignores ef.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ef"/> &lt; 1.</exception>
+    /// <exception cref="RpcException">NOT_FOUND: no such collection; INVALID_ARGUMENT: dimension mismatch, k &lt; 1.</exception>
+    public Task<VectorSearchResult> SearchAsync(string dataset, ReadOnlyMemory<float> vector, int k, int ef,
+        CancellationToken cancellationToken = default) =>
+        SearchAsync(SearchTicket(dataset, vector.Span, k, ef), cancellationToken);
+
+    private async Task<VectorSearchResult> SearchAsync(byte[] ticket, CancellationToken cancellationToken)
     {
-        using var reader = DoGet(SearchTicket(dataset, vector.Span, k), cancellationToken);
+        using var reader = DoGet(ticket, cancellationToken);
         var ids = new List<ulong>();
         var scores = new List<float>();
         await foreach (var batch in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -113,7 +125,18 @@ public sealed class FlightClient : IDisposable
     }
 
     /// <summary>The ticket bytes of a search: <c>{"search":{"dataset":…,"vector":[…],"k":…}}</c>.</summary>
-    public static byte[] SearchTicket(string dataset, ReadOnlySpan<float> vector, int k)
+    public static byte[] SearchTicket(string dataset, ReadOnlySpan<float> vector, int k) => SearchTicket(dataset, vector, k, null);
+
+    /// <summary>The ticket bytes of a search with efSearch: <c>{"search":{"dataset":…,"vector":[…],"k":…,"ef":…}}</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ef"/> &lt; 1.</exception>
+    public static byte[] SearchTicket(string dataset, ReadOnlySpan<float> vector, int k, int ef)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ef, 1);
+        return SearchTicket(dataset, vector, k, (int?)ef);
+    }
+
+    // "ef" only when given, so servers that predate it see the ticket they always did.
+    private static byte[] SearchTicket(string dataset, ReadOnlySpan<float> vector, int k, int? ef)
     {
         var json = new StringBuilder("{\"search\":{\"dataset\":");
         json.Append(System.Text.Json.JsonSerializer.Serialize(dataset)).Append(",\"vector\":[");
@@ -122,7 +145,9 @@ public sealed class FlightClient : IDisposable
             if (i > 0) json.Append(',');
             json.Append(vector[i].ToString("R", CultureInfo.InvariantCulture));
         }
-        json.Append("],\"k\":").Append(k.ToString(CultureInfo.InvariantCulture)).Append("}}");
+        json.Append("],\"k\":").Append(k.ToString(CultureInfo.InvariantCulture));
+        if (ef is { } value) json.Append(",\"ef\":").Append(value.ToString(CultureInfo.InvariantCulture));
+        json.Append("}}");
         return Encoding.UTF8.GetBytes(json.ToString());
     }
 

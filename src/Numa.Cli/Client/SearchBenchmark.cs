@@ -1,0 +1,77 @@
+// The DoGet side of `numa bench`: every query as a search ticket with k and efSearch, from --concurrency workers at
+// once, timed one by one (latency percentiles) and as a whole (QPS), scored against exact neighbours (recall@k).
+using System.Diagnostics;
+using Numa.Cli.Datasets;
+using Numa.Flight;
+using Numa.Grpc;
+
+namespace Numa.Cli.Client;
+
+/// <summary>One efSearch value measured against the server: recall@k (null without ground truth), queries per
+/// second over the wall time of the pass, and latency percentiles in milliseconds.</summary>
+internal sealed record ServerSearchPoint(int Ef, int K, double? Recall, double Qps, double P50Ms, double P95Ms, double P99Ms, int Queries, int Concurrency);
+
+internal static class SearchBenchmark
+{
+    /// <summary>Sends the first <paramref name="count"/> queries of <paramref name="queries"/> (all when larger) at
+    /// <paramref name="ef"/>, <paramref name="concurrency"/> in flight at a time over the one (thread-safe)
+    /// <paramref name="client"/>. <paramref name="truth"/> holds train row indexes, queries × k row-major; a returned
+    /// id counts as a hit when it equals <paramref name="startId"/> + one of its query's k true rows.</summary>
+    /// <exception cref="RpcException">A search failed (NOT_FOUND: no such collection; INVALID_ARGUMENT: dimension).</exception>
+    public static async Task<ServerSearchPoint> MeasureAsync(FlightClient client, string collection, VectorDataset queries, int count, int k, int ef,
+        int concurrency, int[]? truth, long startId, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        int n = Math.Min(count, queries.Count);
+        var latencies = new double[n];
+        var found = new ulong[n][];
+        int next = -1;
+        var workers = new Task[Math.Min(concurrency, n)];
+        var clock = Stopwatch.StartNew();
+        for (int w = 0; w < workers.Length; w++)
+        {
+            workers[w] = Task.Run(async () =>
+            {
+                for (int q; (q = Interlocked.Increment(ref next)) < n;)
+                {
+                    long started = Stopwatch.GetTimestamp();
+                    var result = await client.SearchAsync(collection, queries.Row(q), k, ef, cancellationToken).ConfigureAwait(false);
+                    latencies[q] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    found[q] = result.Ids;
+                }
+            }, cancellationToken);
+        }
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        Array.Sort(latencies);
+        return new ServerSearchPoint(ef, k, truth is null ? null : Recall(found, truth, k, startId), n / seconds,
+            Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), n, concurrency);
+    }
+
+    /// <summary>recall@k: the mean over queries of |returned ids ∩ (startId + true rows)| / k, counting only each
+    /// query's first k returned ids. <paramref name="truth"/> is queries × k, row-major.</summary>
+    public static double Recall(ulong[][] found, int[] truth, int k, long startId)
+    {
+        if (found.Length == 0) return 0;
+        long hits = 0;
+        var expected = new HashSet<ulong>(k);
+        for (int q = 0; q < found.Length; q++)
+        {
+            expected.Clear();
+            for (int i = 0; i < k; i++) expected.Add((ulong)(startId + truth[q * k + i]));
+            int returned = Math.Min(k, found[q].Length);
+            for (int j = 0; j < returned; j++)
+                if (expected.Remove(found[q][j])) hits++;
+        }
+        return (double)hits / ((long)found.Length * k);
+    }
+
+    /// <summary>The nearest-rank <paramref name="percent"/>th percentile of ascending <paramref name="sorted"/> (the
+    /// smallest value with at least that share of values at or below it); 0 when empty.</summary>
+    public static double Percentile(double[] sorted, double percent)
+    {
+        if (sorted.Length == 0) return 0;
+        int rank = (int)Math.Ceiling(percent / 100 * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+}

@@ -1,0 +1,152 @@
+// `numa bench`: search a collection of a Flight data server with every query of a file at each efSearch, from
+// --concurrency workers; report recall@k against exact neighbours of the train vectors, QPS and latency percentiles.
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Numa.Cli.Bench;
+using Numa.Cli.Client;
+using Numa.Cli.Datasets;
+using Spectre.Console;
+
+namespace Numa.Cli.Commands;
+
+internal static class BenchCommand
+{
+    private static readonly Option<string> Collection = new("--collection") { Description = "The collection to search.", Required = true };
+    private static readonly Option<string?> Queries = new("--queries") { Description = "Query vectors: .fvecs, .npy or IDX3 (see numa load)." };
+    private static readonly Option<bool> FashionMnist = new("--fashion-mnist")
+    {
+        Description = "Queries from Fashion-MNIST's 10,000 test images and ground truth from its train images (what `numa load --fashion-mnist` loads), unless --queries or --train say otherwise.",
+    };
+    private static readonly Option<int> K = new("--k") { Description = "Neighbours per query (recall@k).", DefaultValueFactory = _ => 10 };
+    private static readonly Option<string> Efs = new("--ef") { Description = "Comma-separated efSearch values, one pass each.", DefaultValueFactory = _ => "10,20,40,80" };
+    private static readonly Option<int> Concurrency = new("--concurrency") { Description = "Searches in flight at once.", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int?> Limit = new("--limit") { Description = "Use only the first N queries." };
+    private static readonly Option<string?> Train = new("--train") { Description = "The vectors that were loaded, for exact ground truth (without it and --fashion-mnist, recall is not measured)." };
+    private static readonly Option<int?> TrainLimit = new("--train-limit") { Description = "Only the first N train vectors were loaded (numa load --limit N)." };
+    private static readonly Option<long> StartId = new("--start-id") { Description = "The id of train row 0 in the collection (numa load --start-id).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<string?> GroundTruthPath = new("--ground-truth") { Description = "Cache file of the exact neighbours (default: one per data set and sizes under $XDG_CACHE_HOME/numa or ~/.cache/numa)." };
+    private static readonly Option<int> Warmup = new("--warmup")
+    {
+        Description = "Untimed queries sent first, at the first ef (the JIT of client and server, connections, caches).",
+        DefaultValueFactory = _ => 300,
+    };
+    private static readonly Option<string> Address = ClientCommand.Address();
+    private static readonly Option<string?> Token = ClientCommand.Token();
+    private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object per ef (ef, k, recall, qps, p50_ms, p95_ms, p99_ms, queries, concurrency) instead of a table." };
+
+    internal static Command Create()
+    {
+        var command = new Command("bench",
+            "Search a collection of a Flight data server (DoGet search tickets with k and ef) with every query, for each --ef; report " +
+            "recall@k against exact L2 neighbours among the train vectors (collection ids = train row + start-id), QPS over the wall time " +
+            "and p50/p95/p99 latency. Exit 0: measured; 1: server or transport error; 2: usage or input error.");
+        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, Address, Token, Json })
+            command.Options.Add(o);
+        command.Action = ClientCommand.Action("bench", RunAsync);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        string collection = result.GetValue(Collection)!;
+        bool fashion = result.GetValue(FashionMnist);
+        int k = result.GetValue(K), concurrency = result.GetValue(Concurrency), warmup = result.GetValue(Warmup);
+        int? limit = result.GetValue(Limit), trainLimit = result.GetValue(TrainLimit);
+        long startId = result.GetValue(StartId);
+        bool json = result.GetValue(Json);
+        int[] efs = BenchIndexCommand.ParseList(result.GetValue(Efs)!, "--ef");
+        if (collection.Length == 0) throw new FormatException("--collection is empty.");
+        if (k < 1 || concurrency < 1) throw new FormatException("--k and --concurrency must be positive.");
+        if (limit is < 1 || trainLimit is < 1) throw new FormatException("--limit and --train-limit must be positive.");
+        if (warmup < 0) throw new FormatException("--warmup must not be negative.");
+        string queriesPath = result.GetValue(Queries) ?? (fashion ? Datasets.FashionMnist.Test : throw new FormatException("give --queries FILE or --fashion-mnist."));
+        string? trainPath = result.GetValue(Train) ?? (fashion ? Datasets.FashionMnist.Train : null);
+
+        var queries = VectorDataset.Open(queriesPath, limit ?? int.MaxValue);
+        Console.Error.WriteLine(Invariant($"queries: {queries.Count} × {queries.Dimension} from {queriesPath} ({queries.Format})"));
+        int[]? truth = null;
+        if (trainPath is not null)
+        {
+            var train = VectorDataset.Open(trainPath, trainLimit ?? int.MaxValue);
+            if (train.Dimension != queries.Dimension)
+                throw new FormatException(Invariant($"the train vectors ({trainPath}) are {train.Dimension}-d, the queries ({queriesPath}) {queries.Dimension}-d."));
+            if (train.Count < k) throw new FormatException(Invariant($"--k {k} is more than the {train.Count} train vectors."));
+            Console.Error.WriteLine(Invariant($"train: {train.Count} × {train.Dimension} from {trainPath} ({train.Format}); collection ids = row + {startId}"));
+            string truthPath = result.GetValue(GroundTruthPath)
+                ?? GroundTruth.DefaultPath(CacheName(trainPath, queriesPath), train.Count, queries.Count, k);
+            truth = GroundTruth.GetAt(truthPath, train.Vectors, train.Count, queries.Vectors, queries.Count, queries.Dimension, k,
+                Environment.ProcessorCount, Console.Error);
+        }
+        else
+        {
+            Console.Error.WriteLine("train: none (--train or --fashion-mnist), so recall is not measured");
+        }
+
+        using var client = ClientCommand.Connect(result.GetValue(Address)!, result.GetValue(Token));
+        for (int sent = 0; sent < warmup; sent += queries.Count)   // JIT, connections and the server's caches, before anything is timed
+            await SearchBenchmark.MeasureAsync(client, collection, queries, warmup - sent, k, efs[0], concurrency, null, startId, cancellationToken).ConfigureAwait(false);
+        var points = new List<ServerSearchPoint>();
+        foreach (int ef in efs)
+        {
+            var point = await SearchBenchmark.MeasureAsync(client, collection, queries, queries.Count, k, ef, concurrency, truth, startId, cancellationToken)
+                .ConfigureAwait(false);
+            points.Add(point);
+            if (json) Console.Out.WriteLine(ToJson(point));
+            else Console.Error.WriteLine(Invariant($"ef={ef}: recall@{k} {Recall(point)}, {point.Qps:F0} QPS, p50 {point.P50Ms:F2} ms, p99 {point.P99Ms:F2} ms"));
+        }
+        if (!json)
+        {
+            Console.Out.WriteLine(Invariant($"numa bench: '{collection}' at {client.Address}, {points[0].Queries} queries, k={k}, concurrency {concurrency}"));
+            AnsiConsole.Write(Table(points, k));
+        }
+        return 0;
+    }
+
+    internal static string ToJson(ServerSearchPoint p) => new JsonObject
+    {
+        ["ef"] = p.Ef,
+        ["k"] = p.K,
+        ["recall"] = p.Recall,
+        ["qps"] = Math.Round(p.Qps, 1),
+        ["p50_ms"] = Math.Round(p.P50Ms, 3),
+        ["p95_ms"] = Math.Round(p.P95Ms, 3),
+        ["p99_ms"] = Math.Round(p.P99Ms, 3),
+        ["queries"] = p.Queries,
+        ["concurrency"] = p.Concurrency,
+    }.ToJsonString();
+
+    private static Table Table(List<ServerSearchPoint> points, int k)
+    {
+        var table = new Table().AddColumns("ef", $"recall@{k}", "QPS", "p50 ms", "p95 ms", "p99 ms");
+        foreach (var p in points)
+            table.AddRow(Invariant($"{p.Ef}"), Recall(p), Invariant($"{p.Qps:F0}"), Invariant($"{p.P50Ms:F2}"), Invariant($"{p.P95Ms:F2}"), Invariant($"{p.P99Ms:F2}"));
+        return table;
+    }
+
+    private static string Recall(ServerSearchPoint p) => p.Recall is { } r ? r.ToString("F4", CultureInfo.InvariantCulture) : "–";
+
+    // Fashion-MNIST shares bench-index's cache files (the same first rows of the same files); any other pair of files
+    // gets a name of its own from their paths, sizes and modification times, so edited data is not matched stale.
+    private static string CacheName(string trainPath, string queriesPath)
+    {
+        if (SamePath(trainPath, Datasets.FashionMnist.Folder, "train-images-idx3-ubyte.gz")
+            && SamePath(queriesPath, Datasets.FashionMnist.Folder, "t10k-images-idx3-ubyte.gz"))
+            return "fashion-mnist";
+        var identity = new StringBuilder();
+        foreach (string path in new[] { trainPath, queriesPath })
+        {
+            var info = new FileInfo(path);
+            identity.Append(CultureInfo.InvariantCulture, $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}\n");
+        }
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString())))[..12];
+        return $"{Path.GetFileNameWithoutExtension(trainPath)}-{Path.GetFileNameWithoutExtension(queriesPath)}-{hash}";
+    }
+
+    private static bool SamePath(string path, string folder, string name) =>
+        string.Equals(Path.GetFullPath(path), Path.GetFullPath(Path.Combine(folder, name)), StringComparison.Ordinal);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
