@@ -181,8 +181,9 @@ public sealed class ClientTests
         public void BeginPut(string name, ArrowSchema schema) => _inner.BeginPut(name, schema);
         public ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken) =>
             _inner.AppendAsync(name, batch, cancellationToken);
-        public VectorSearchResult Search(string name, ReadOnlySpan<float> query, int k, IReadOnlyList<VectorFilter> filters) =>
-            _inner.Search(name, query, k, filters);
+        public ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
+            IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken) =>
+            _inner.SearchAsync(name, query, k, ef, filters, cancellationToken);
         public IEnumerable<ArrowRecordBatch> Scan(string name, IReadOnlyList<VectorFilter> filters, long limit) => _inner.Scan(name, filters, limit);
         public bool Delete(string name, long id) => _inner.Delete(name, id);
         public ValueTask SnapshotAsync(CancellationToken cancellationToken) => _inner.SnapshotAsync(cancellationToken);
