@@ -8,8 +8,10 @@
 #                               Quickstart pipeline with --check and `numa graph`
 #   eng/test.sh --interop       only tests/interop/*/run.sh (our formats against independent implementations)
 #   eng/test.sh --fault         only tests/fault/*/run.sh (crashes, torn and corrupted files, malformed input)
+#   eng/test.sh --e2e           only tests/e2e/*/run.sh (whole programs: `numa serve` with `numa load` and
+#                               `numa bench` on Fashion-MNIST, restart, kill -9 during a load)
 #
-# A suite script under tests/interop/ or tests/fault/ runs from the repository root after the build, gets
+# A suite script under tests/interop/, tests/fault/ or tests/e2e/ runs from the repository root after the build, gets
 # NUMA_CONFIG (Release) and NUMA_RESULTS (a folder for its logs), and ends its output with the line
 # "N passed, N failed" (optionally preceded by "N skipped"); a script that exits non-zero without that line
 # counts as one failure.
@@ -19,14 +21,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-tiers="unit interop fault multinode"
+tiers="unit interop fault e2e multinode"
 case "${1:-}" in
   --unit) tiers="unit" ;;
   --multinode) tiers="multinode" ;;
   --interop) tiers="interop" ;;
   --fault) tiers="fault" ;;
+  --e2e) tiers="e2e" ;;
   "") ;;
-  *) echo "usage: eng/test.sh [--unit|--interop|--fault|--multinode]" >&2; exit 2 ;;
+  *) echo "usage: eng/test.sh [--unit|--interop|--fault|--e2e|--multinode]" >&2; exit 2 ;;
 esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 config=Release
@@ -118,7 +121,7 @@ run_suite() {
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
 }
 
-for tier in interop fault; do
+for tier in interop fault e2e; do
   [[ " $tiers " == *" $tier "* ]] || continue
   shopt -s nullglob
   scripts=(tests/$tier/*/run.sh)

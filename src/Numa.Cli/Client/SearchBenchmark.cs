@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Numa.Cli.Datasets;
 using Numa.Flight;
 using Numa.Grpc;
+using Numa.Vectors;
 
 namespace Numa.Cli.Client;
 
@@ -42,6 +43,43 @@ internal static class SearchBenchmark
             }, cancellationToken);
         }
         await Task.WhenAll(workers).ConfigureAwait(false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        Array.Sort(latencies);
+        return new ServerSearchPoint(ef, k, truth is null ? null : Recall(found, truth, k, startId), n / seconds,
+            Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), n, concurrency);
+    }
+
+    /// <summary>The peer of <see cref="MeasureAsync"/>: the same queries against <paramref name="index"/> (a shard's
+    /// saved graph, loaded into this process) with the same k and ef, <paramref name="concurrency"/> dedicated
+    /// threads, no Flight, no gRPC, no shard hop.</summary>
+    public static ServerSearchPoint MeasureInProcess(HnswIndex index, VectorDataset queries, int count, int k, int ef, int concurrency,
+        int[]? truth, long startId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        int n = Math.Min(count, queries.Count);
+        var latencies = new double[n];
+        var found = new ulong[n][];
+        int next = -1;
+        var threads = new Thread[Math.Min(concurrency, n)];
+        var clock = Stopwatch.StartNew();
+        for (int t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(() =>
+            {
+                var hits = new SearchResult[k];
+                for (int q; (q = Interlocked.Increment(ref next)) < n;)
+                {
+                    long started = Stopwatch.GetTimestamp();
+                    int got = index.Search(queries.Row(q).Span, k, hits, ef);
+                    latencies[q] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    var ids = new ulong[got];
+                    for (int i = 0; i < got; i++) ids[i] = (ulong)hits[i].Id;
+                    found[q] = ids;
+                }
+            }) { IsBackground = true, Name = $"bench-inproc-{t}" };
+            threads[t].Start();
+        }
+        foreach (var thread in threads) thread.Join();
         double seconds = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
         return new ServerSearchPoint(ef, k, truth is null ? null : Recall(found, truth, k, startId), n / seconds,

@@ -164,3 +164,41 @@ internal static class VectorLoader
         }
     }
 }
+
+/// <summary>What <see cref="VectorVerifier.VerifyAsync"/> found: rows of the file present with an identical vector,
+/// rows missing from the collection, rows whose stored vector differs, and rows scanned in all.</summary>
+internal sealed record VerifyResult(long Present, long Missing, long Different, long Scanned, double Seconds);
+
+/// <summary>The other direction of a load: scans the collection (DoGet of its name) and checks that every row of
+/// the file is there under its id with a bit-identical vector — what "every acknowledged row survived" means.</summary>
+internal static class VectorVerifier
+{
+    /// <exception cref="RpcException">The scan failed (NOT_FOUND for a missing collection, and the like).</exception>
+    /// <exception cref="FormatException">The collection's vectors have another dimension than the file's.</exception>
+    public static async Task<VerifyResult> VerifyAsync(FlightClient client, string collection, VectorDataset data, long startId, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var seen = new byte[data.Count];          // 0: not seen; 1: identical; 2: different
+        long scanned = 0;
+        using var reader = client.DoGet(Encoding.UTF8.GetBytes(collection), cancellationToken);
+        var schema = await reader.ReadSchemaAsync(cancellationToken).ConfigureAwait(false);
+        int vectorColumn = schema.IndexOf("vector");
+        if (vectorColumn < 0 || schema.Fields[vectorColumn].Type.ListSize != data.Dimension)
+            throw new FormatException($"'{collection}' holds [{schema}]; the file's vectors have dimension {data.Dimension}.");
+        await foreach (var batch in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var ids = batch.Column("id").GetValues<long>();
+            var vectors = batch.Columns[vectorColumn].Values!.GetValues<float>();
+            for (int i = 0; i < ids.Length; i++)
+            {
+                scanned++;
+                long row = ids[i] - startId;
+                if (row < 0 || row >= data.Count) continue;
+                bool same = vectors.Slice(i * data.Dimension, data.Dimension).SequenceEqual(data.Row((int)row).Span);
+                seen[row] = same ? (byte)1 : (byte)2;
+            }
+        }
+        long present = seen.Count(s => s == 1), different = seen.Count(s => s == 2);
+        return new VerifyResult(present, data.Count - present - different, different, scanned, started.Elapsed.TotalSeconds);
+    }
+}

@@ -33,6 +33,11 @@ internal static class BenchCommand
         Description = "Untimed queries sent first, at the first ef (the JIT of client and server, connections, caches).",
         DefaultValueFactory = _ => 300,
     };
+    private static readonly Option<FileInfo?> InProcess = new("--in-process")
+    {
+        Description = "Also search this saved graph (a shard's data/shard-N/graphs/NAME.LSN.hnsw, from a server started with --shards 1) " +
+            "in this process with the same queries, k, ef and concurrency, right after each Flight pass: the in-process peer, and the ratio.",
+    };
     private static readonly Option<string> Address = ClientCommand.Address();
     private static readonly Option<string?> Token = ClientCommand.Token();
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object per ef (ef, k, recall, qps, p50_ms, p95_ms, p99_ms, queries, concurrency) instead of a table." };
@@ -43,7 +48,7 @@ internal static class BenchCommand
             "Search a collection of a Flight data server (DoGet search tickets with k and ef) with every query, for each --ef; report " +
             "recall@k against exact L2 neighbours among the train vectors (collection ids = train row + start-id), QPS over the wall time " +
             "and p50/p95/p99 latency. Exit 0: measured; 1: server or transport error; 2: usage or input error.");
-        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, Address, Token, Json })
+        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, InProcess, Address, Token, Json })
             command.Options.Add(o);
         command.Action = ClientCommand.Action("bench", RunAsync);
         return command;
@@ -86,26 +91,45 @@ internal static class BenchCommand
         }
 
         using var client = ClientCommand.Connect(result.GetValue(Address)!, result.GetValue(Token));
+        using var local = result.GetValue(InProcess) is { } graph ? LoadGraph(graph, queries.Dimension) : null;
+        if (local is not null)
+            for (int sent = 0; sent < warmup; sent += queries.Count)
+                SearchBenchmark.MeasureInProcess(local, queries, warmup - sent, k, efs[0], concurrency, null, startId);
         for (int sent = 0; sent < warmup; sent += queries.Count)   // JIT, connections and the server's caches, before anything is timed
             await SearchBenchmark.MeasureAsync(client, collection, queries, warmup - sent, k, efs[0], concurrency, null, startId, cancellationToken).ConfigureAwait(false);
         var points = new List<ServerSearchPoint>();
+        var peers = new List<ServerSearchPoint?>();
         foreach (int ef in efs)
         {
             var point = await SearchBenchmark.MeasureAsync(client, collection, queries, queries.Count, k, ef, concurrency, truth, startId, cancellationToken)
                 .ConfigureAwait(false);
             points.Add(point);
-            if (json) Console.Out.WriteLine(ToJson(point));
-            else Console.Error.WriteLine(Invariant($"ef={ef}: recall@{k} {Recall(point)}, {point.Qps:F0} QPS, p50 {point.P50Ms:F2} ms, p99 {point.P99Ms:F2} ms"));
+            var peer = local is null ? null : SearchBenchmark.MeasureInProcess(local, queries, queries.Count, k, ef, concurrency, truth, startId);
+            peers.Add(peer);
+            if (json) Console.Out.WriteLine(ToJson(point, peer));
+            else Console.Error.WriteLine(Invariant($"ef={ef}: recall@{k} {Recall(point)}, {point.Qps:F0} QPS, p50 {point.P50Ms:F2} ms, p99 {point.P99Ms:F2} ms") +
+                (peer is null ? "" : Invariant($"; in-process {peer.Qps:F0} QPS, p99 {peer.P99Ms:F2} ms, recall {Recall(peer)}")));
         }
         if (!json)
         {
             Console.Out.WriteLine(Invariant($"numa bench: '{collection}' at {client.Address}, {points[0].Queries} queries, k={k}, concurrency {concurrency}"));
-            AnsiConsole.Write(Table(points, k));
+            AnsiConsole.Write(Table(points, peers, k));
         }
         return 0;
     }
 
-    internal static string ToJson(ServerSearchPoint p) => new JsonObject
+    internal static string ToJson(ServerSearchPoint p, ServerSearchPoint? peer = null)
+    {
+        var json = JsonOf(p);
+        if (peer is not null)
+        {
+            json["in_process"] = JsonOf(peer);
+            json["qps_ratio"] = Math.Round(p.Qps / peer.Qps, 3);
+        }
+        return json.ToJsonString();
+    }
+
+    private static JsonObject JsonOf(ServerSearchPoint p) => new()
     {
         ["ef"] = p.Ef,
         ["k"] = p.K,
@@ -116,14 +140,42 @@ internal static class BenchCommand
         ["p99_ms"] = Math.Round(p.P99Ms, 3),
         ["queries"] = p.Queries,
         ["concurrency"] = p.Concurrency,
-    }.ToJsonString();
+    };
 
-    private static Table Table(List<ServerSearchPoint> points, int k)
+    private static Table Table(List<ServerSearchPoint> points, List<ServerSearchPoint?> peers, int k)
     {
         var table = new Table().AddColumns("ef", $"recall@{k}", "QPS", "p50 ms", "p95 ms", "p99 ms");
-        foreach (var p in points)
-            table.AddRow(Invariant($"{p.Ef}"), Recall(p), Invariant($"{p.Qps:F0}"), Invariant($"{p.P50Ms:F2}"), Invariant($"{p.P95Ms:F2}"), Invariant($"{p.P99Ms:F2}"));
+        bool withPeer = peers.Any(p => p is not null);
+        if (withPeer) table.AddColumns("in-process QPS", "in-process p99 ms", "in-process recall", "Flight / in-process");
+        for (int i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            var row = new List<string> { Invariant($"{p.Ef}"), Recall(p), Invariant($"{p.Qps:F0}"), Invariant($"{p.P50Ms:F2}"), Invariant($"{p.P95Ms:F2}"), Invariant($"{p.P99Ms:F2}") };
+            if (peers[i] is { } q) row.AddRange([Invariant($"{q.Qps:F0}"), Invariant($"{q.P99Ms:F2}"), Recall(q), Invariant($"{p.Qps / q.Qps:F2}")]);
+            table.AddRow([.. row]);
+        }
         return table;
+    }
+
+    private static Numa.Vectors.HnswIndex LoadGraph(FileInfo graph, int dimension)
+    {
+        if (!graph.Exists) throw new FormatException($"--in-process: {graph.FullName} does not exist (a server's data/shard-N/graphs/NAME.LSN.hnsw, written by a snapshot).");
+        Numa.Vectors.HnswIndex index;
+        try
+        {
+            index = Numa.Vectors.HnswIndex.Load(graph.FullName);
+        }
+        catch (Numa.Vectors.VectorIndexFormatException e)
+        {
+            throw new FormatException($"--in-process: {e.Message}");
+        }
+        if (index.Options.Dimension != dimension)
+        {
+            index.Dispose();
+            throw new FormatException($"--in-process: {graph.Name} holds {index.Options.Dimension}-d vectors; the queries are {dimension}-d.");
+        }
+        Console.Error.WriteLine(Invariant($"in-process peer: {graph.FullName}, {index.Count} vectors"));
+        return index;
     }
 
     private static string Recall(ServerSearchPoint p) => p.Recall is { } r ? r.ToString("F4", CultureInfo.InvariantCulture) : "–";

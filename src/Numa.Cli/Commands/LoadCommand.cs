@@ -28,6 +28,10 @@ internal static class LoadCommand
         Description = "auto: a progress bar on a terminal, else a line 'acknowledged N rows' after each put; plain: always the lines.",
         DefaultValueFactory = _ => "auto",
     }.AcceptOnlyFromAmong("auto", "plain");
+    private static readonly Option<bool> Verify = new("--verify")
+    {
+        Description = "Put nothing: scan the collection and check that every row of the file (up to --limit) is there under its id with an identical vector. Exit 0 only if all are.",
+    };
     private static readonly Option<bool> NoWait = new("--no-wait") { Description = "Do not wait for the server to index what was loaded." };
     private static readonly Option<int> WaitTimeout = new("--wait-timeout") { Description = "Seconds to wait for indexing before giving up (exit 1).", DefaultValueFactory = _ => 600 };
 
@@ -40,9 +44,10 @@ internal static class LoadCommand
             "Put float32 vectors from FILE (or --fashion-mnist) into a collection of a Flight data server as id int64, vector " +
             "FixedSizeList<float32>[dim] (ids start-id + row), pausing when the server says slow_down; print the acknowledged rows " +
             "after each put, then rows/s and MB/s, then wait until GetGraphStats reports indexing_pending 0. " +
-            "Exit 0: loaded; 1: server or transport error; 2: usage or input error.");
+            "With --verify, check instead that the collection holds the file's rows. " +
+            "Exit 0: loaded (or verified); 1: server or transport error, or rows missing; 2: usage or input error.");
         command.Arguments.Add(File);
-        foreach (var o in new Option[] { Collection, FashionMnist, Address, Token, BatchRows, PutRows, Limit, StartId, Progress, NoWait, WaitTimeout })
+        foreach (var o in new Option[] { Collection, FashionMnist, Address, Token, BatchRows, PutRows, Limit, StartId, Progress, Verify, NoWait, WaitTimeout })
             command.Options.Add(o);
         command.Action = ClientCommand.Action("load", RunAsync);
         return command;
@@ -69,6 +74,13 @@ internal static class LoadCommand
         if (startId > long.MaxValue - data.Count) throw new FormatException(Invariant($"--start-id {startId} + {data.Count} rows overflows int64."));
 
         using var client = ClientCommand.Connect(result.GetValue(Address)!, result.GetValue(Token));
+        if (result.GetValue(Verify))
+        {
+            var v = await VectorVerifier.VerifyAsync(client, collection, data, startId, cancellationToken).ConfigureAwait(false);
+            bool complete = v.Missing == 0 && v.Different == 0;
+            Console.Out.WriteLine(Invariant($"verified '{collection}' against {data.Count} rows of {path}: {v.Present} present and identical, {v.Missing} missing, {v.Different} different ({v.Scanned} rows scanned in {v.Seconds:F2} s)"));
+            return complete ? 0 : 1;
+        }
         var settings = new LoadSettings(batchRows, putRows, startId, SlowDownPause);
         bool bar = result.GetValue(Progress) == "auto" && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         LoadResult loaded;
