@@ -122,7 +122,8 @@ internal sealed class ShardEngine : IDisposable
         var jobs = new ShardJob[32];
         try
         {
-            while (_setup.Inbox.WaitToRead(_context.Stopping))
+            long poll = _setup.Options.Overprovisioned ? 0 : _setup.Options.IdlePollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+            while (_setup.Inbox.WaitToRead(poll, _context.Stopping))
             {
                 int n = _setup.Inbox.Take(jobs);
                 for (int i = 0; i < n; i++)

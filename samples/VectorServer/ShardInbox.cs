@@ -73,8 +73,19 @@ internal sealed class ShardInbox : IDisposable
         }
     }
 
-    /// <summary>Shard thread: waits for jobs; false once the inbox was closed and drained.</summary>
-    public bool WaitToRead(CancellationToken cancellationToken) => _ring.WaitToRead(cancellationToken);
+    /// <summary>Shard thread: waits for jobs — first polling for up to <paramref name="pollTicks"/> (Stopwatch
+    /// ticks; a parked thread takes ~100 µs to wake on a VM, a polling one a few), then parked on the ring; false
+    /// once the inbox was closed and drained.</summary>
+    public bool WaitToRead(long pollTicks, CancellationToken cancellationToken)
+    {
+        if (pollTicks > 0 && _slots.CurrentCount == Capacity)
+        {
+            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + pollTicks;
+            while (_slots.CurrentCount == Capacity && !_closed && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+                Thread.SpinWait(8);
+        }
+        return _ring.WaitToRead(cancellationToken);
+    }
 
     /// <summary>Shard thread: takes up to 32 queued jobs.</summary>
     public int Take(Span<ShardJob> jobs)
