@@ -7,7 +7,7 @@ namespace Numa.VectorServer;
 /// <summary>
 /// Ingest, search and snapshot instruments, and per-shard observables (tags <c>shard</c>, <c>node</c>): WAL appends,
 /// bytes, syncs, last fdatasync duration, pending (appended, not yet durable) records and pressure; HNSW vectors and
-/// memory; rows waiting to be indexed; <c>numa_worker_distribution{node}</c> (shard workers per node). Dispose to
+/// memory; rows waiting to be indexed; inbox requests and those sent from another node; <c>numa_worker_distribution{node}</c> (shard workers per node). Dispose to
 /// unregister (a restarted server in the same process creates a new one).
 /// </summary>
 public sealed class ServerMetrics : IDisposable
@@ -53,6 +53,11 @@ public sealed class ServerMetrics : IDisposable
         _meter.CreateObservableGauge("numa.server.hnsw.memory", () => Each(c => Volatile.Read(ref c.IndexBytes)), "By", "Node-local memory reserved by the shard's indexes.");
         _meter.CreateObservableGauge("numa.server.indexing.pending", () => Each(c => Volatile.Read(ref c.PendingRows)), "{row}", "Rows sent to the shard and not yet indexed.");
         _meter.CreateObservableCounter("numa.server.searches", () => Each(c => Volatile.Read(ref c.Searches)), "{search}", "Searches run by the shard (one per query per shard).");
+        _meter.CreateObservableCounter("numa.server.inbox.requests",
+            () => shards.Select(s => new Measurement<long>(s.Setup.Inbox.Requests, Tags(s))), "{request}", "Requests queued on the shard's inbox ring.");
+        _meter.CreateObservableCounter("numa.server.inbox.cross_node_requests",
+            () => shards.Select(s => new Measurement<long>(s.Setup.Inbox.CrossNodeRequests, Tags(s))), "{request}",
+            "Requests queued on the shard's inbox from a thread running on another node (they cross the interconnect).");
         var perNode = shards.GroupBy(s => s.Node).Select(g => (Node: g.Key, Count: g.Count())).ToArray();
         _meter.CreateObservableGauge("numa_worker_distribution",
             () => perNode.Select(p => new Measurement<int>(p.Count, new KeyValuePair<string, object?>("node", p.Node))),

@@ -18,10 +18,14 @@ internal sealed class ShardInbox : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly nint[] _batch = new nint[32];     // consumer only
     private volatile bool _closed;
+    private readonly NumaPlatform _platform;
+    private long _requests;
+    private long _crossNodeRequests;
 
     public ShardInbox(NumaPlatform platform, int shard, int node, int capacity)
     {
         Capacity = capacity;
+        _platform = platform;
         _ring = new MpscRing<nint>(platform, new MpscRingOptions { Capacity = capacity, ConsumerNode = node, Name = $"shard-{shard}.inbox" });
         _slots = new SemaphoreSlim(capacity, capacity);
     }
@@ -33,6 +37,13 @@ internal sealed class ShardInbox : IDisposable
 
     /// <summary>True at or above 80 % of <see cref="Capacity"/>.</summary>
     public bool IsUnderPressure => Queued * 5 >= Capacity * 4;
+
+    /// <summary>Requests queued so far.</summary>
+    public long Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests queued by a thread that ran on another node than the shard's at that moment (getcpu(2)):
+    /// the messages that cross the interconnect.</summary>
+    public long CrossNodeRequests => Volatile.Read(ref _crossNodeRequests);
 
     /// <summary>The node holding the ring.</summary>
     public int Node => _ring.ConsumerNode;
@@ -71,6 +82,8 @@ internal sealed class ShardInbox : IDisposable
             _slots.Release();
             throw ShuttingDown();
         }
+        Interlocked.Increment(ref _requests);
+        if (_platform.Topology.IsMultiNode && _platform.CurrentNode() != Node) Interlocked.Increment(ref _crossNodeRequests);
     }
 
     /// <summary>Shard thread: waits for jobs — first polling for up to <paramref name="pollTicks"/> (Stopwatch

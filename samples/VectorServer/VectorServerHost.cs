@@ -82,6 +82,7 @@ public sealed class VectorServerHost : IAsyncDisposable
     public WorkerGraphDescription Describe()
     {
         var graph = _app.Describe();
+        // Producer node -1: the senders are Kestrel threads on any node (their crossings are counted by the inbox).
         var inboxes = _shards.Select(s => new RingDescription($"Flight -> Shard[{s.Shard}]", "job handle (MPSC)", "Flight/admin threads",
             $"Shard[{s.Shard}]", -1, s.Inbox.Node, s.Inbox.Node, s.Inbox.Capacity));
         return graph with { Rings = [.. graph.Rings, .. inboxes] };

@@ -41,6 +41,8 @@ public sealed class AdminApiTests
         // gRPC calls are counted process-wide (other tests' servers run alongside): at least this test's DoPut
         Assert.Matches("rpc_server_duration_seconds_count\\{rpc_grpc_status_code=\"0\",rpc_method=\"/arrow.flight.protocol.FlightService/DoPut\"\\} [1-9]", metrics);
         Assert.Contains("numa_ring_messages_sent_total", metrics);
+        Assert.Matches("numa_server_inbox_requests_total\\{node=\"[0-9]+\",shard=\"0\"\\} [1-9]", metrics);
+        Assert.Contains("numa_server_inbox_cross_node_requests_total{node=", metrics);
 
         var graph = JsonNode.Parse(await server.Admin.GetStringAsync("/api/v1/numa/graph"))!;
         Assert.Equal(2, graph["Workers"]!.AsArray().Count);

@@ -27,6 +27,12 @@ public sealed class MultiNodeServerTests
         var nearest = await server.Data.SearchAsync("docs", vectors.AsMemory(1234 * Dimension, Dimension), 1);
         Assert.Equal(1234ul, nearest.Ids[0]);
 
+        // Every search fans out to every shard, so the thread that took it was on another node than at least one shard.
+        long crossNode = System.Text.RegularExpressions.Regex.Matches(await server.Admin.GetStringAsync("/metrics"),
+                "^numa_server_inbox_cross_node_requests_total\\{[^}]*\\} ([0-9]+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(crossNode >= 1, $"cross-node inbox requests: {crossNode}");
+
         var stats = JsonNode.Parse(await server.Admin.GetStringAsync("/api/v1/numa/stats"))!;
         var nodes = stats["node_distribution"]!.AsObject();
         var cpuNodes = platform.Topology.CpuNodes.Select(n => n.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();

@@ -1,6 +1,6 @@
 // `numa graph APP.dll`: loads an application built with the Numa generator, plans its generated NumaApp on this
 // machine (or on --sysfs-root's topology) without starting it, and prints every worker with its CPU and node and
-// every ring with the node its memory is on.
+// every ring with the node its memory is on; or, with --server, asks a running `numa serve` for its graph.
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.Loader;
@@ -12,20 +12,38 @@ namespace Numa.Cli.Commands;
 
 internal static class GraphCommand
 {
-    private static readonly Argument<FileInfo> Assembly = new("assembly")
+    private static readonly Argument<FileInfo?> Assembly = new("assembly")
     {
         Description = "The application's assembly (bin/.../App.dll), built with Numa.Runtime's generator.",
+        Arity = ArgumentArity.ZeroOrOne,
     };
+
+    private static readonly Option<string?> Server = new("--server")
+    {
+        Description = "Instead of an assembly: the admin address of a running `numa serve` (e.g. http://127.0.0.1:9090); prints its workers and rings as they run.",
+    };
+
+    private static readonly Option<string?> Token = new("--token") { Description = "Bearer token of the server's admin API (default: $NUMA_TOKEN)." };
 
     private static readonly Option<bool> Json = new("--json") { Description = "Print the graph as JSON." };
 
     internal static Command Create()
     {
-        var command = new Command("graph", "Plan an application's generated NumaApp on this machine and print its workers (CPU, node) and rings (memory node).");
+        var command = new Command("graph", "Plan an application's generated NumaApp on this machine and print its workers (CPU, node) and rings (memory node); " +
+            "with --server, show a running server's graph (its shards and their inbox rings).");
         command.Arguments.Add(Assembly);
         command.Options.Add(Json);
+        command.Options.Add(Server);
+        command.Options.Add(Token);
         command.SetAction(result => CommonOptions.Run(() =>
         {
+            if (result.GetValue(Server) is { } server)
+            {
+                var running = FromServer(server, result.GetValue(Token) ?? Environment.GetEnvironmentVariable("NUMA_TOKEN"));
+                Console.Out.Write(result.GetValue(Json) ? JsonSerializer.Serialize(running, new JsonSerializerOptions { WriteIndented = true }) + "\n" : running.ToText());
+                return 0;
+            }
+            if (result.GetValue(Assembly) is null) throw new NumaConfigurationException("give the application's assembly, or --server ADDRESS for a running server.");
             using var loggers = CommonOptions.CreateLoggerFactory(result, LogLevel.Warning);
             var platform = CommonOptions.CreatePlatform(result, loggers.CreateLogger("Numa"));
             var description = Describe(result.GetValue(Assembly)!, platform);
@@ -35,6 +53,29 @@ internal static class GraphCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>GET /api/v1/numa/graph of a running server.</summary>
+    /// <exception cref="NumaConfigurationException">The server cannot be reached, refuses, or answers something else.</exception>
+    internal static WorkerGraphDescription FromServer(string address, string? token)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new NumaConfigurationException($"--server '{address}' is not an http:// address (e.g. http://127.0.0.1:9090).");
+        using var http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromSeconds(30) };
+        if (token is { Length: > 0 }) http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        try
+        {
+            using var response = http.GetAsync("/api/v1/numa/graph").GetAwaiter().GetResult();
+            string body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            if (!response.IsSuccessStatusCode)
+                throw new NumaConfigurationException($"{uri} answered {(int)response.StatusCode} {response.ReasonPhrase}: {body.Trim()}");
+            return JsonSerializer.Deserialize<WorkerGraphDescription>(body)
+                ?? throw new NumaConfigurationException($"{uri} answered an empty graph.");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            throw new NumaConfigurationException($"Cannot read the graph of {uri}: {e.Message}");
+        }
     }
 
     /// <exception cref="NumaConfigurationException">The file is missing, not loadable, or has no generated NumaApp.</exception>

@@ -6,6 +6,7 @@ namespace Numa.Workers;
 public sealed record RingDescription(string Name, string MessageType, string Producer, string Consumer,
     int ProducerNode, int ConsumerNode, int HomeNode, int Capacity)
 {
-    /// <summary>True when producer and consumer run on different nodes.</summary>
-    public bool IsCrossNode => ProducerNode != ConsumerNode;
+    /// <summary>True when producer and consumer run on different nodes (a producer node of -1, unpinned producers on any
+    /// node, counts as neither).</summary>
+    public bool IsCrossNode => ProducerNode >= 0 && ProducerNode != ConsumerNode;
 }
