@@ -51,13 +51,6 @@ internal sealed class ShardedBackend : IVectorBackend
         return (int)(z % (ulong)shards);
     }
 
-    /// <summary>The schema of a collection of <paramref name="dimension"/>.</summary>
-    public static ArrowSchema SchemaOf(int dimension) => new(
-    [
-        new ArrowField("id", ArrowType.Int64, nullable: false),
-        new ArrowField("vector", ArrowType.FixedSizeList(new ArrowField("item", ArrowType.Float32, nullable: false), dimension), nullable: false),
-    ]);
-
     /// <summary>Names: 1–128 of <c>[A-Za-z0-9_.-]</c>, starting with a letter or digit (they name files on disk).</summary>
     public static void CheckName(string name)
     {
@@ -113,7 +106,7 @@ internal sealed class ShardedBackend : IVectorBackend
     {
         CheckName(name);
         ArgumentNullException.ThrowIfNull(schema);
-        int dimension = CheckSchema(name, schema);
+        int dimension = LongbowSchema.Check(name, schema, storesMetadata: false);
         if (!_catalog.TryGet(name, out _)) _catalog.Add(name, dimension, overwrite: false);
         int fixedDimension = _catalog.Adopt(name, dimension);
         if (fixedDimension != dimension)
@@ -273,7 +266,7 @@ internal sealed class ShardedBackend : IVectorBackend
 
     private IEnumerable<ArrowRecordBatch> ScanShards(string name, int dimension, Func<long, bool>? filter, long remaining)
     {
-        var schema = SchemaOf(dimension);
+        var schema = LongbowSchema.Rows(dimension);
         foreach (var shard in _shards)
         {
             int slot = 0;
@@ -377,38 +370,7 @@ internal sealed class ShardedBackend : IVectorBackend
                 rows += c.Rows;
                 bytes += c.VectorBytes;
             }
-        return new VectorCollectionInfo(name, dimension == 0 ? null : SchemaOf(dimension), dimension, rows, 0, bytes);
-    }
-
-    // id int64 and vector FixedSizeList<float32>[dim], nothing else.
-    private static int CheckSchema(string name, ArrowSchema schema)
-    {
-        int dimension = 0;
-        bool hasId = false;
-        foreach (var field in schema.Fields)
-        {
-            var type = field.Type;
-            switch (field.Name)
-            {
-                case "id" when type.Id == ArrowTypeId.Int64:
-                    hasId = true;
-                    break;
-                case "vector" when type.Id == ArrowTypeId.FixedSizeList && type.ValueField!.Type.Id == ArrowTypeId.Float32 && type.ListSize is > 0 and <= VectorStore.MaxDimension:
-                    dimension = type.ListSize;
-                    break;
-                case "id":
-                    throw Invalid($"Collection '{name}': column 'id' is {type}; expected int64.");
-                case "vector":
-                    throw Invalid($"Collection '{name}': column 'vector' is {type}; expected FixedSizeList<float32>[dim] with 1 ≤ dim ≤ {VectorStore.MaxDimension}.");
-                case "metadata" or "timestamp":
-                    throw Invalid($"Collection '{name}': column '{field.Name}' is not stored by numa serve (its index keeps id and vector only); send id and vector.");
-                default:
-                    throw Invalid($"Collection '{name}': column '{field.Name}' is not supported (columns: id int64, vector FixedSizeList<float32>[dim]).");
-            }
-        }
-        if (!hasId) throw Invalid($"Collection '{name}': the schema has no 'id' column (int64); it has [{schema}].");
-        if (dimension == 0) throw Invalid($"Collection '{name}': the schema has no 'vector' column (FixedSizeList<float32>[dim]); it has [{schema}].");
-        return dimension;
+        return new VectorCollectionInfo(name, dimension == 0 ? null : LongbowSchema.Rows(dimension), dimension, rows, 0, bytes);
     }
 
     private static Func<long, bool>? CompileFilter(string name, IReadOnlyList<VectorFilter> filters)

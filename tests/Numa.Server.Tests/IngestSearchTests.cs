@@ -109,7 +109,7 @@ public sealed class IngestSearchTests
 
         var withMetadata = new ArrowSchema([.. Vectors.Schema(Dimension).Fields, new ArrowField("metadata", ArrowType.Utf8)]);
         var metadata = await Refused(() => server.Data.PutAsync("docs", withMetadata, []));
-        Assert.Contains("not stored by numa serve", metadata.Status.Detail);
+        Assert.Contains("not stored by this server", metadata.Status.Detail);
 
         var query = new float[Dimension];
         var missing = await Refused(() => server.Data.SearchAsync("nope", query, 5));

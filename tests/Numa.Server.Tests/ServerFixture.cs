@@ -71,11 +71,7 @@ internal sealed class TestServer : IAsyncDisposable
 
 internal static class Vectors
 {
-    public static ArrowSchema Schema(int dimension) => new(
-    [
-        new ArrowField("id", ArrowType.Int64, nullable: false),
-        new ArrowField("vector", ArrowType.FixedSizeList(new ArrowField("item", ArrowType.Float32, nullable: false), dimension), nullable: false),
-    ]);
+    public static ArrowSchema Schema(int dimension) => LongbowSchema.Rows(dimension);
 
     /// <summary><paramref name="rows"/> × <paramref name="dimension"/> floats in [0, 1), seeded.</summary>
     public static float[] Random(int rows, int dimension, int seed)

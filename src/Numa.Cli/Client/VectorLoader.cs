@@ -24,11 +24,7 @@ internal static class VectorLoader
 {
     /// <summary>The put schema for <paramref name="dimension"/>: <c>id int64 not null, vector
     /// FixedSizeList&lt;float32&gt;[dimension] not null</c> (Longbow's, docs/flight.md).</summary>
-    public static ArrowSchema Schema(int dimension) => new(
-    [
-        new ArrowField("id", ArrowType.Int64, nullable: false),
-        new ArrowField("vector", ArrowType.FixedSizeList(new ArrowField("item", ArrowType.Float32, nullable: false), dimension), nullable: false),
-    ]);
+    public static ArrowSchema Schema(int dimension) => LongbowSchema.Rows(dimension);
 
     /// <summary>Puts every row of <paramref name="data"/> into <paramref name="collection"/> (created by the first put
     /// if missing). <paramref name="acknowledged"/> gets the running total of acknowledged rows after each put.</summary>

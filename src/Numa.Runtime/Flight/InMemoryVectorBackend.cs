@@ -61,7 +61,7 @@ public sealed class InMemoryVectorBackend : IVectorBackend
     {
         CheckName(name);
         ArgumentNullException.ThrowIfNull(schema);
-        int dimension = CheckSchema(name, schema);
+        int dimension = LongbowSchema.Check(name, schema, storesMetadata: true);
         Collection collection;
         lock (_lock)
         {
@@ -113,44 +113,6 @@ public sealed class InMemoryVectorBackend : IVectorBackend
     private static void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name)) throw new VectorBackendException(VectorBackendError.InvalidArgument, "The collection name is empty.");
-    }
-
-    // Longbow's columns: id int64 and vector FixedSizeList<float32>[dim] required; metadata utf8 and timestamp optional.
-    private static int CheckSchema(string name, ArrowSchema schema)
-    {
-        int dimension = 0;
-        bool hasId = false;
-        foreach (var field in schema.Fields)
-        {
-            var type = field.Type;
-            switch (field.Name)
-            {
-                case "id" when type.Id == ArrowTypeId.Int64:
-                    hasId = true;
-                    break;
-                case "vector" when type.Id == ArrowTypeId.FixedSizeList && type.ValueField!.Type.Id == ArrowTypeId.Float32 && type.ListSize > 0:
-                    dimension = type.ListSize;
-                    break;
-                case "metadata" when type.Id == ArrowTypeId.Utf8:
-                case "timestamp" when type.Id == ArrowTypeId.Timestamp:
-                    break;
-                case "id" or "vector" or "metadata" or "timestamp":
-                    throw Invalid($"Collection '{name}': column '{field.Name}' is {type}; expected {Expected(field.Name)}.");
-                default:
-                    throw Invalid($"Collection '{name}': column '{field.Name}' is not supported (columns: id int64, vector FixedSizeList<float32>[dim], metadata utf8, timestamp).");
-            }
-        }
-        if (!hasId) throw Invalid($"Collection '{name}': the schema has no 'id' column (int64); it has [{schema}].");
-        if (dimension == 0) throw Invalid($"Collection '{name}': the schema has no 'vector' column (FixedSizeList<float32>[dim]); it has [{schema}].");
-        return dimension;
-
-        static string Expected(string column) => column switch
-        {
-            "id" => "int64",
-            "vector" => "FixedSizeList<float32>[dim] with dim ≥ 1",
-            "metadata" => "utf8",
-            _ => "timestamp",
-        };
     }
 
     private static VectorBackendException Invalid(string message) => new(VectorBackendError.InvalidArgument, message);
