@@ -29,6 +29,8 @@ internal sealed class ShardSetup
     public required NumaPlatform Platform { get; init; }
     public required PlacementStrategyState Strategy { get; init; }
     public TaskCompletionSource<ShardRecovery> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Whether the shard snapshots when its inbox closes (the server's setting, turned off by a stop without snapshot).</summary>
+    public bool SnapshotOnShutdown { get; set; } = true;
     public ShardCounters Counters { get; } = new();
 }
 
@@ -298,12 +300,19 @@ internal sealed class ShardEngine : IDisposable
 
     public void Put(PutJob job)
     {
-        var (dimension, rows) = WalPayload.ReadPutHeader(job.Payload);
-        var collection = GetOrCreate(job.Collection, dimension);
-        long lsn = Append(WalPayload.Put, job.Collection, job.Payload);
-        job.Complete(Wal.WaitDurableAsync(lsn).AsTask());
-        Insert(collection, WalPayload.PutIds(job.Payload, rows), WalPayload.PutVectors(job.Payload, rows, dimension));
-        Interlocked.Add(ref _setup.Counters.PendingRows, -rows);
+        try
+        {
+            var (dimension, rows) = WalPayload.ReadPutHeader(job.Payload);
+            var collection = GetOrCreate(job.Collection, dimension);
+            long lsn = Append(WalPayload.Put, job.Collection, job.Payload);
+            job.Complete(Wal.WaitDurableAsync(lsn).AsTask());
+            Insert(collection, WalPayload.PutIds(job.Payload, rows), WalPayload.PutVectors(job.Payload, rows, dimension));
+        }
+        finally
+        {
+            // Counted by the sender; whatever happened, these rows are no longer waiting (numa load waits for 0).
+            Interlocked.Add(ref _setup.Counters.PendingRows, -job.Rows);
+        }
     }
 
     public void Search(SearchJob job)
@@ -516,7 +525,7 @@ internal sealed class ShardEngine : IDisposable
         while ((n = _setup.Inbox.Take(jobs)) > 0)
             for (int i = 0; i < n; i++) jobs[i].Fail(ShardInbox.ShuttingDown());
         Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
-        if (_setup.Options.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");
+        if (_setup.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");
     }
 
     public void Dispose()

@@ -133,6 +133,7 @@ public sealed class VectorServerHost : IAsyncDisposable
                     Metrics = metrics,
                     Platform = platform,
                     Strategy = strategy,
+                    SnapshotOnShutdown = options.SnapshotOnShutdown,
                 };
                 app.Shard[i].Setup = shards[i];
             }
@@ -198,8 +199,11 @@ public sealed class VectorServerHost : IAsyncDisposable
         IsReady = false;
         var started = Stopwatch.StartNew();
         if (_flight is not null) await _flight.DisposeAsync().ConfigureAwait(false);
-        if (!snapshot) Options.SnapshotOnShutdown = false;
-        foreach (var s in _shards) s.Inbox.Close();
+        foreach (var s in _shards)
+        {
+            if (!snapshot) s.SnapshotOnShutdown = false;
+            s.Inbox.Close();
+        }
         try
         {
             await _app.Completion.ConfigureAwait(false);
