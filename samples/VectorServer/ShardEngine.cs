@@ -32,6 +32,18 @@ internal sealed class ShardSetup
     /// <summary>Whether the shard snapshots when its inbox closes (the server's setting, turned off by a stop without snapshot).</summary>
     public bool SnapshotOnShutdown { get; set; } = true;
     public ShardCounters Counters { get; } = new();
+
+    private volatile IReadOnlyDictionary<string, ShardCollection> _published = new Dictionary<string, ShardCollection>();
+
+    /// <summary>The shard's collections as last published by its thread, for searches in place on its node.</summary>
+    public IReadOnlyDictionary<string, ShardCollection> Published
+    {
+        get => _published;
+        set => _published = value;
+    }
+
+    /// <summary>The node the shard runs on (and its memory is bound to).</summary>
+    public required int Node { get; init; }
 }
 
 /// <summary>How a shard came back: from saved graphs (no rebuild), from a Parquet snapshot (graphs rebuilt), or empty;
@@ -72,7 +84,7 @@ internal sealed class ShardEngine : IDisposable
     private readonly ShardSetup _setup;
     private readonly WorkerContext _context;
     private readonly ILogger _log;
-    private readonly Dictionary<string, Collection> _collections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ShardCollection> _collections = new(StringComparer.Ordinal);
     private readonly SnapshotStore _snapshots;
     private readonly string _walDirectory;
     private readonly string _graphDirectory;
@@ -80,16 +92,6 @@ internal sealed class ShardEngine : IDisposable
     private WriteAheadLog? _wal;
     private ShardRecovery? _recovery;
     private long _snapshotLsn;
-
-    // A collection's index and the arena it lives in (created on this thread, so on this worker's node).
-    private sealed record Collection(HnswIndex Index, NumaArena Arena) : IDisposable
-    {
-        public void Dispose()
-        {
-            Index.Dispose();
-            Arena.Dispose();
-        }
-    }
 
     public ShardEngine(ShardSetup setup, WorkerContext context)
     {
@@ -204,6 +206,7 @@ internal sealed class ShardEngine : IDisposable
             throw new VectorServerConfigurationException(
                 $"Shard {ShardId}: the snapshot in {_snapshots.Directory} covers LSN {snapshotLsn} but the WAL in {_walDirectory} ends at LSN {_wal.LastLsn}: " +
                 "the log was removed or replaced. Restore the WAL directory, or move the shard's directory away to start it empty.");
+        PublishCollections();
         long rows = _collections.Values.Sum(c => (long)c.Index.Count);
         var recovery = new ShardRecovery(ShardId, source, snapshotLsn, replayed, rows, started.Elapsed, torn);
         _log.LogInformation("Shard {Shard} on CPU {Cpu} node {Node}: {Rows} rows in {Collections} collections from {Source} (LSN {Lsn}) + {Replayed} WAL records in {Seconds:F2} s",
@@ -227,7 +230,7 @@ internal sealed class ShardEngine : IDisposable
             return false;
         }
         if (list is null || list.Lsn != lsn) return false;
-        var loaded = new Dictionary<string, Collection>(StringComparer.Ordinal);
+        var loaded = new Dictionary<string, ShardCollection>(StringComparer.Ordinal);
         try
         {
             foreach (var (name, file) in list.Files)
@@ -235,7 +238,7 @@ internal sealed class ShardEngine : IDisposable
                 var arena = NewArena();
                 try
                 {
-                    loaded[name] = new Collection(HnswIndex.Load(Path.Combine(_graphDirectory, file), arena), arena);
+                    loaded[name] = new ShardCollection(HnswIndex.Load(Path.Combine(_graphDirectory, file), arena), arena);
                 }
                 catch
                 {
@@ -273,7 +276,7 @@ internal sealed class ShardEngine : IDisposable
             foreach (var arena in arenas.Values) arena.Dispose();
             throw;
         }
-        foreach (var (shard, index) in target.Indexes) _collections[shard.Collection] = new Collection(index, arenas[shard.Collection]);
+        foreach (var (shard, index) in target.Indexes) _collections[shard.Collection] = new ShardCollection(index, arenas[shard.Collection]);
     }
 
     private void Apply(WalRecord record)
@@ -401,7 +404,7 @@ internal sealed class ShardEngine : IDisposable
     // node before its first page is touched.
     private NumaArena NewArena() => _setup.Strategy.CreateArena(_setup.Platform, _context.NodeMemory);
 
-    private Collection GetOrCreate(string name, int dimension)
+    private ShardCollection GetOrCreate(string name, int dimension)
     {
         if (_collections.TryGetValue(name, out var c))
         {
@@ -413,7 +416,7 @@ internal sealed class ShardEngine : IDisposable
         var arena = NewArena();
         try
         {
-            c = new Collection(new HnswIndex(IndexOptions(dimension), arena), arena);
+            c = new ShardCollection(new HnswIndex(IndexOptions(dimension), arena), arena);
         }
         catch
         {
@@ -421,10 +424,11 @@ internal sealed class ShardEngine : IDisposable
             throw;
         }
         _collections[name] = c;
+        PublishCollections();
         return c;
     }
 
-    private void Insert(Collection collection, ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    private void Insert(ShardCollection collection, ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
         var index = collection.Index;
         int dimension = index.Options.Dimension;
@@ -438,8 +442,14 @@ internal sealed class ShardEngine : IDisposable
 
     private void DropLocal(string name)
     {
-        if (_collections.Remove(name, out var c)) c.Dispose();
+        if (!_collections.Remove(name, out var c)) return;
+        PublishCollections();                                    // new searches no longer find it ...
+        c.Dispose();                                             // ... and running ones finish before it is freed
     }
+
+    // What request threads on this node may search in place (ShardedBackend.SearchAsync): a copy, replaced whole.
+    private void PublishCollections() =>
+        _setup.Published = new Dictionary<string, ShardCollection>(_collections, StringComparer.Ordinal);
 
     // Copies the record into the WAL's buffer; when both buffers are full (the disk is behind) waits for the
     // flusher, which is the backpressure that reaches the senders through this shard's full inbox.
@@ -530,6 +540,7 @@ internal sealed class ShardEngine : IDisposable
 
     public void Dispose()
     {
+        _setup.Published = new Dictionary<string, ShardCollection>();
         _wal?.Dispose();
         foreach (var c in _collections.Values) c.Dispose();
         _collections.Clear();

@@ -38,7 +38,7 @@ public sealed class VectorServerHost : IAsyncDisposable
         _metrics = metrics;
         _exporter = exporter;
         _log = log;
-        Backend = new ShardedBackend(catalog, shards, metrics, options);
+        Backend = new ShardedBackend(catalog, shards, metrics, options, platform);
     }
 
     /// <summary>The settings the server runs with.</summary>
@@ -134,6 +134,7 @@ public sealed class VectorServerHost : IAsyncDisposable
                     Platform = platform,
                     Strategy = strategy,
                     SnapshotOnShutdown = options.SnapshotOnShutdown,
+                    Node = placement.Node,
                 };
                 app.Shard[i].Setup = shards[i];
             }

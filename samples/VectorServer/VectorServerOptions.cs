@@ -74,6 +74,11 @@ public sealed class VectorServerOptions
     /// fifth). 0 parks at once; <see cref="Overprovisioned"/> implies 0. Default 200.</summary>
     public int IdlePollMicroseconds { get; set; } = 200;
 
+    /// <summary>A request thread running on a shard's node searches that shard's index itself (its memory is local
+    /// there) instead of handing the query to the shard's thread; shards on other nodes still search on their own
+    /// threads. Default true.</summary>
+    public bool SearchInPlace { get; set; } = true;
+
     /// <summary>Largest Flight message accepted, in bytes. Default 64 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
 

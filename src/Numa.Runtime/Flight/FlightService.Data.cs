@@ -67,7 +67,8 @@ public sealed partial class FlightService
             if (query.Vector is { } vector)
             {
                 var result = await _backend.SearchAsync(query.Collection, vector, query.K, query.Ef, query.Filters, token).ConfigureAwait(false);
-                var writer = new FlightBatchWriter((m, t) => responses.WriteAsync(m, t), s_searchSchema, null);
+                // A search answer is small (k rows): schema and batches are buffered and leave with the trailers.
+                var writer = new FlightBatchWriter((m, t) => responses.WriteAsync(m, flush: false, t), s_searchSchema, null);
                 await writer.WriteSchemaAsync(token).ConfigureAwait(false);
                 for (int start = 0; start < result.Count; start += _options.SearchBatchRows)
                 {

@@ -111,8 +111,10 @@ public sealed class GrpcServerCallContext
         }
     }
 
-    /// <summary>Writes one response message and flushes it.</summary>
-    internal async Task WriteAsync<T>(GrpcMarshaller<T> marshaller, T message, CancellationToken cancellationToken)
+    private bool _wroteMessage;   // a message is in the body, flushed or not (guarded by _writeLock)
+
+    /// <summary>Writes one response message and, with <paramref name="flush"/>, flushes it.</summary>
+    internal async Task WriteAsync<T>(GrpcMarshaller<T> marshaller, T message, bool flush, CancellationToken cancellationToken)
     {
         using var linked = cancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(_cts.Token, cancellationToken) : null;
@@ -129,8 +131,12 @@ public sealed class GrpcServerCallContext
             var response = _http.Response;
             if (!response.HasStarted) ApplyResponseHeaders(response);
             GrpcMessageWriter.Write(response.BodyWriter, marshaller, message, _options.MaxSendMessageSize, $"response of {Method}");
-            var flush = await response.BodyWriter.FlushAsync(token).ConfigureAwait(false);
-            if (flush.IsCanceled) throw new OperationCanceledException(token);
+            _wroteMessage = true;
+            if (flush)
+            {
+                var flushed = await response.BodyWriter.FlushAsync(token).ConfigureAwait(false);
+                if (flushed.IsCanceled) throw new OperationCanceledException(token);
+            }
         }
         finally
         {
@@ -178,7 +184,7 @@ public sealed class GrpcServerCallContext
     {
         var response = _http.Response;
         string code = ((int)status.Code).ToString(CultureInfo.InvariantCulture);
-        if (!response.HasStarted)
+        if (!response.HasStarted && !_wroteMessage)   // buffered messages (not yet flushed) need real trailers too
         {
             ApplyResponseHeaders(response);
             response.Headers[GrpcProtocol.StatusHeader] = code;

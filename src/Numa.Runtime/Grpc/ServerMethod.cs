@@ -26,7 +26,7 @@ internal sealed class UnaryServerMethod<TRequest, TResponse>(GrpcMethod<TRequest
     {
         var request = await ReadSingleAsync(call, method.RequestMarshaller).ConfigureAwait(false);
         var response = await handler(request, call).ConfigureAwait(false);
-        await call.WriteAsync(method.ResponseMarshaller, response, default).ConfigureAwait(false);
+        await call.WriteAsync(method.ResponseMarshaller, response, flush: false, default).ConfigureAwait(false);   // leaves with the trailers
     }
 }
 
@@ -47,7 +47,7 @@ internal sealed class ClientStreamingServerMethod<TRequest, TResponse>(GrpcMetho
     {
         var requests = new GrpcStreamReader<TRequest>(call.Requests, method.RequestMarshaller, call.CancellationToken);
         var response = await handler(requests, call).ConfigureAwait(false);
-        await call.WriteAsync(method.ResponseMarshaller, response, default).ConfigureAwait(false);
+        await call.WriteAsync(method.ResponseMarshaller, response, flush: false, default).ConfigureAwait(false);   // leaves with the trailers
     }
 }
 

@@ -28,6 +28,17 @@ public sealed class GrpcCallTests
     }
 
     [Fact]
+    public async Task Buffered_messages_never_flushed_by_the_handler_arrive_before_the_status_trailers()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var call = host.Channel.StartServerStreaming(TestService.CountBuffered, new Int32Value { Value = 3 });
+        var got = new List<string>();
+        await foreach (var m in call.ResponseStream.ReadAllAsync()) got.Add(m.Value);
+        Assert.Equal(["0", "1", "2"], got);                      // not a Trailers-Only response that drops them
+        Assert.Equal(GrpcStatusCode.OK, call.GetStatus().Code);
+    }
+
+    [Fact]
     public async Task Server_streaming_with_no_messages_ends_OK()
     {
         await using var host = await TestHost.StartAsync();

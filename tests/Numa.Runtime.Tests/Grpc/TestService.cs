@@ -18,6 +18,7 @@ internal sealed class TestService
     internal static readonly GrpcMethod<Int32Value, StringValue> Sleep = new(GrpcMethodType.Unary, Service, "Sleep", s_int, s_text);
     internal static readonly GrpcMethod<Int32Value, StringValue> SleepIgnoringCancellation = new(GrpcMethodType.Unary, Service, "SleepIgnoringCancellation", s_int, s_text);
     internal static readonly GrpcMethod<Int32Value, StringValue> Count = new(GrpcMethodType.ServerStreaming, Service, "Count", s_int, s_text);
+    internal static readonly GrpcMethod<Int32Value, StringValue> CountBuffered = new(GrpcMethodType.ServerStreaming, Service, "CountBuffered", s_int, s_text);
     internal static readonly GrpcMethod<Int32Value, StringValue> Hang = new(GrpcMethodType.ServerStreaming, Service, "Hang", s_int, s_text);
     internal static readonly GrpcMethod<StringValue, StringValue> Collect = new(GrpcMethodType.ClientStreaming, Service, "Collect", s_text, s_text);
     internal static readonly GrpcMethod<StringValue, StringValue> Chat = new(GrpcMethodType.DuplexStreaming, Service, "Chat", s_text, s_text);
@@ -69,6 +70,10 @@ internal sealed class TestService
         r.AddServerStreaming(Count, async (req, writer, ctx) =>
         {
             for (int i = 0; i < req.Value; i++) await writer.WriteAsync(new StringValue { Value = i.ToString() });
+        });
+        r.AddServerStreaming(CountBuffered, async (req, writer, ctx) =>
+        {
+            for (int i = 0; i < req.Value; i++) await writer.WriteAsync(new StringValue { Value = i.ToString() }, flush: false);
         });
         r.AddServerStreaming(Hang, async (req, writer, ctx) =>
         {
