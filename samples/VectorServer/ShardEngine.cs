@@ -146,6 +146,16 @@ internal sealed class ShardEngine : IDisposable
                 if (Wal.IsSnapshotRequested) AutoSnapshot();
             }
         }
+        catch (Exception e) when (e is not OperationCanceledException || !_context.Stopping.IsCancellationRequested)
+        {
+            // The shard cannot go on: nobody may wait forever for a job it will never run.
+            _log.LogCritical(e, "Shard {Shard} failed; refusing its queued requests", ShardId);
+            _setup.Inbox.Close();
+            int n;
+            while ((n = _setup.Inbox.Take(jobs)) > 0)
+                for (int i = 0; i < n; i++) jobs[i].Fail(ShardInbox.ShuttingDown());
+            throw;
+        }
         catch (OperationCanceledException) when (_context.Stopping.IsCancellationRequested)
         {
             // The worker graph stopped without a graceful shutdown: still flush and snapshot below.
@@ -473,7 +483,7 @@ internal sealed class ShardEngine : IDisposable
         {
             WriteSnapshot($"the WAL reached {Wal.LogBytes / (1 << 20)} MiB");
         }
-        catch (Exception e) when (e is IOException or SnapshotException or Native.NumaNativeException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or SnapshotException or Native.NumaNativeException or UnauthorizedAccessException or WalException)
         {
             _log.LogError(e, "Shard {Shard}: automatic snapshot failed; the WAL keeps every record and it is retried after the next batch", ShardId);
         }
