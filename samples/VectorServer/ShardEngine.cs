@@ -55,7 +55,6 @@ internal sealed class ShardCounters
 {
     public long Inserted;        // rows added to an index
     public long Searches;
-    public long Deleted;
     public long PendingRows;     // rows sent to the shard and not yet indexed (incremented by senders)
     public long LiveRows;
     public long IndexBytes;      // arena bytes reserved by the shard's indexes
@@ -151,9 +150,7 @@ internal sealed class ShardEngine : IDisposable
             // The shard cannot go on: nobody may wait forever for a job it will never run.
             _log.LogCritical(e, "Shard {Shard} failed; refusing its queued requests", ShardId);
             _setup.Inbox.Close();
-            int n;
-            while ((n = _setup.Inbox.Take(jobs)) > 0)
-                for (int i = 0; i < n; i++) jobs[i].Fail(ShardInbox.ShuttingDown());
+            RefuseQueued(jobs);
             throw;
         }
         catch (OperationCanceledException) when (_context.Stopping.IsCancellationRequested)
@@ -345,7 +342,7 @@ internal sealed class ShardEngine : IDisposable
     {
         if (!_collections.TryGetValue(job.Collection, out var c))
         {
-            job.Complete(new ScanPage([], [], 0, job.FromSlot, 0));
+            job.Complete(new ScanPage([], [], 0, job.FromSlot));
             return;
         }
         int dimension = c.Index.Options.Dimension;
@@ -353,7 +350,7 @@ internal sealed class ShardEngine : IDisposable
         var vectors = new float[job.MaxRows * dimension];
         int slot = job.FromSlot;
         int rows = c.Index.CopyLive(ref slot, ids, vectors);
-        job.Complete(new ScanPage(ids, vectors, rows, slot, dimension));
+        job.Complete(new ScanPage(ids, vectors, rows, slot));
     }
 
     public void Delete(DeleteJob job)
@@ -365,7 +362,6 @@ internal sealed class ShardEngine : IDisposable
         }
         long lsn = Append(WalPayload.Delete, job.Collection, WalPayload.EncodeDelete(job.Id));
         c.Index.Delete(job.Id);
-        Interlocked.Increment(ref _setup.Counters.Deleted);
         job.Complete(DurableThen(Wal.WaitDurableAsync(lsn), true));
     }
 
@@ -538,12 +534,16 @@ internal sealed class ShardEngine : IDisposable
         }
     }
 
-    private void Shutdown(ShardJob[] jobs)
+    private void RefuseQueued(ShardJob[] jobs)
     {
-        // A sender that raced the close: refuse what is left rather than leave it waiting.
         int n;
         while ((n = _setup.Inbox.Take(jobs)) > 0)
             for (int i = 0; i < n; i++) jobs[i].Fail(ShardInbox.ShuttingDown());
+    }
+
+    private void Shutdown(ShardJob[] jobs)
+    {
+        RefuseQueued(jobs);   // a sender that raced the close: refuse what is left rather than leave it waiting
         Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
         if (_setup.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");
     }

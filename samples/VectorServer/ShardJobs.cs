@@ -58,7 +58,7 @@ internal sealed class ScanJob(string collection, int fromSlot, int maxRows) : Sh
 }
 
 /// <summary>One page of a scan.</summary>
-internal sealed record ScanPage(long[] Ids, float[] Vectors, int Rows, int NextSlot, int Dimension);
+internal sealed record ScanPage(long[] Ids, float[] Vectors, int Rows, int NextSlot);
 
 /// <summary>Deletes one id (durable when the task completes): true when it was present.</summary>
 internal sealed class DeleteJob(string collection, long id) : ShardJob<Task<bool>>
