@@ -22,7 +22,15 @@ public sealed partial class Shard
     private void Run(WorkerContext context)
     {
         var setup = Setup ?? throw new InvalidOperationException("Shard.Setup was not set before the NumaApp started.");
-        using var engine = new ShardEngine(setup, context);
-        engine.Run();
+        try
+        {
+            using (var engine = new ShardEngine(setup, context)) engine.Run();
+            setup.Stopped.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            setup.Stopped.TrySetException(e);
+            throw;
+        }
     }
 }

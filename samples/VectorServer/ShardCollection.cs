@@ -20,6 +20,9 @@ internal sealed class ShardCollection(HnswIndex index, NumaArena arena) : IDispo
 
     public NumaArena Arena { get; } = arena;
 
+    /// <summary>The catalog generation of the collection's incarnation these rows belong to (shard thread only).</summary>
+    public long Generation { get; set; }
+
     /// <summary>Any thread: true when the collection may be searched until <see cref="Exit"/>.</summary>
     public bool TryEnter()
     {

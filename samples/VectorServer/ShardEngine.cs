@@ -22,13 +22,15 @@ internal sealed class ShardSetup
     public required string Directory { get; init; }
     public required VectorServerOptions Options { get; init; }
     public required ShardInbox Inbox { get; init; }
-    /// <summary>The catalog when the server started: collection → dimension (0: no rows yet).</summary>
-    public required IReadOnlyDictionary<string, int> Catalog { get; init; }
+    /// <summary>The server's catalog: which collections (and incarnations of them) exist.</summary>
+    public required Catalog Catalog { get; init; }
     public required ILogger Logger { get; init; }
     public required ServerMetrics Metrics { get; init; }
     public required NumaPlatform Platform { get; init; }
     public required PlacementStrategyState Strategy { get; init; }
     public TaskCompletionSource<ShardRecovery> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completes when the shard's thread is done; faults with the error that stopped it.</summary>
+    public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Whether the shard snapshots when its inbox closes (the server's setting, turned off by a stop without snapshot).</summary>
     public bool SnapshotOnShutdown { get; set; } = true;
     public ShardCounters Counters { get; } = new();
@@ -44,6 +46,10 @@ internal sealed class ShardSetup
 
     /// <summary>The node the shard runs on (and its memory is bound to).</summary>
     public required int Node { get; init; }
+
+    // Tests hold the shard's thread before a job here (to line requests up behind it), and make an insert fail.
+    internal Action<ShardJob>? BeforeJob { get; set; }
+    internal Action? BeforeInsert { get; set; }
 }
 
 /// <summary>How a shard came back: from saved graphs (no rebuild), from a Parquet snapshot (graphs rebuilt), or empty;
@@ -91,6 +97,8 @@ internal sealed class ShardEngine : IDisposable
     private WriteAheadLog? _wal;
     private ShardRecovery? _recovery;
     private long _snapshotLsn;
+    private long _autoSnapshotRetryAt;          // Stopwatch timestamp: no automatic snapshot before it (after a failure)
+    private const int AutoSnapshotRetrySeconds = 10;
 
     public ShardEngine(ShardSetup setup, WorkerContext context)
     {
@@ -110,6 +118,7 @@ internal sealed class ShardEngine : IDisposable
     /// <summary>Recovers, signals ready, serves the inbox until it is closed (or the app stops), then shuts down.</summary>
     public void Run()
     {
+        var jobs = new ShardJob[32];
         try
         {
             _recovery = Recover();
@@ -117,15 +126,16 @@ internal sealed class ShardEngine : IDisposable
         }
         catch (Exception e)
         {
+            _log.LogCritical(e, "Shard {Shard} could not recover; refusing its queued requests", ShardId);
             _setup.Ready.TrySetException(e);
+            RefuseAll(jobs, e);
             throw;
         }
         _setup.Ready.TrySetResult(_recovery);
 
-        var jobs = new ShardJob[32];
         try
         {
-            long poll = _setup.Options.Overprovisioned ? 0 : _setup.Options.IdlePollMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+            long poll = _setup.Options.Overprovisioned ? 0 : _setup.Options.IdlePollMicroseconds * Stopwatch.Frequency / 1_000_000;
             while (_setup.Inbox.WaitToRead(poll, _context.Stopping))
             {
                 int n = _setup.Inbox.Take(jobs);
@@ -133,7 +143,13 @@ internal sealed class ShardEngine : IDisposable
                 {
                     try
                     {
+                        _setup.BeforeJob?.Invoke(jobs[i]);
                         jobs[i].Run(this);
+                    }
+                    catch (ShardFaultException)
+                    {
+                        // Not this request's fault alone: the shard stops, and its queued requests below with it.
+                        throw;
                     }
                     catch (Exception e)
                     {
@@ -142,15 +158,15 @@ internal sealed class ShardEngine : IDisposable
                     jobs[i] = null!;
                 }
                 Publish();
-                if (Wal.IsSnapshotRequested) AutoSnapshot();
+                if (Wal.IsSnapshotRequested && Stopwatch.GetTimestamp() >= _autoSnapshotRetryAt) AutoSnapshot();
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !_context.Stopping.IsCancellationRequested)
         {
-            // The shard cannot go on: nobody may wait forever for a job it will never run.
+            // The shard cannot go on: nobody may wait forever for a job it will never run, and no snapshot is written
+            // (a restart replays the WAL).
             _log.LogCritical(e, "Shard {Shard} failed; refusing its queued requests", ShardId);
-            _setup.Inbox.Close();
-            RefuseQueued(jobs);
+            RefuseAll(jobs, e);
             throw;
         }
         catch (OperationCanceledException) when (_context.Stopping.IsCancellationRequested)
@@ -186,16 +202,15 @@ internal sealed class ShardEngine : IDisposable
             using var reader = WalReader.Open(_walDirectory, snapshotLsn + 1);
             while (reader.TryRead(out var record))
             {
+                // The reader proves LSNs contiguous from its first record; the first must follow the snapshot.
+                if (replayed == 0 && record.Lsn != snapshotLsn + 1)
+                    throw new VectorServerConfigurationException(
+                        $"Shard {ShardId}: the snapshot covers LSN {snapshotLsn} but the WAL in {_walDirectory} resumes at LSN {record.Lsn} ({record.Segment}): " +
+                        $"records {snapshotLsn + 1}–{record.Lsn - 1} are missing. Restore the missing segments; `numa wal inspect {_walDirectory}` lists what is there.");
                 Apply(record);
                 replayed++;
             }
             torn = reader.TornTail?.ToString();
-        }
-        // Collections dropped from the catalog while their records were still in the log are not served.
-        foreach (var name in _collections.Keys.Where(n => !_setup.Catalog.ContainsKey(n)).ToList())
-        {
-            _collections[name].Dispose();
-            _collections.Remove(name);
         }
 
         _wal = WriteAheadLog.Open(new WalOptions
@@ -213,6 +228,24 @@ internal sealed class ShardEngine : IDisposable
             throw new VectorServerConfigurationException(
                 $"Shard {ShardId}: the snapshot in {_snapshots.Directory} covers LSN {snapshotLsn} but the WAL in {_walDirectory} ends at LSN {_wal.LastLsn}: " +
                 "the log was removed or replaced. Restore the WAL directory, or move the shard's directory away to start it empty.");
+        if (_wal.LastLsn != snapshotLsn + replayed)
+            throw new VectorServerConfigurationException(
+                $"Shard {ShardId}: the WAL in {_walDirectory} ends at LSN {_wal.LastLsn} but replay from the snapshot (LSN {snapshotLsn}) read only {replayed} records. " +
+                $"Run `numa wal verify {_walDirectory}`.");
+        // Rows of collections the catalog no longer names (dropped while their records were still in the log, or by a
+        // delete that crashed before its drops) are discarded, and the drop is logged so that a later collection of
+        // the same name never replays them. The others belong to the catalog's current incarnation.
+        foreach (var name in _collections.Keys.ToList())
+        {
+            if (_setup.Catalog.TryGetEntry(name, out var entry)) _collections[name].Generation = entry.Generation;
+            else
+            {
+                Append(WalPayload.Drop, name, []);
+                _collections.Remove(name, out var dropped);
+                dropped!.Dispose();
+            }
+        }
+        _wal.FlushAsync().AsTask().GetAwaiter().GetResult();
         PublishCollections();
         long rows = _collections.Values.Sum(c => (long)c.Index.Count);
         var recovery = new ShardRecovery(ShardId, source, snapshotLsn, replayed, rows, started.Elapsed, torn);
@@ -293,7 +326,7 @@ internal sealed class ShardEngine : IDisposable
         {
             case WalPayload.Put:
                 var (dimension, rows) = WalPayload.ReadPutHeader(record.Payload);
-                Insert(GetOrCreate(name, dimension), WalPayload.PutIds(record.Payload, rows), WalPayload.PutVectors(record.Payload, rows, dimension));
+                Insert(GetOrCreate(name, 0, dimension), WalPayload.PutIds(record.Payload, rows), WalPayload.PutVectors(record.Payload, rows, dimension));
                 break;
             case WalPayload.Delete:
                 if (_collections.TryGetValue(name, out var c)) c.Index.Delete(WalPayload.ReadDelete(record.Payload));
@@ -312,16 +345,32 @@ internal sealed class ShardEngine : IDisposable
     {
         try
         {
+            // Checked on this thread, in queue order: a delete changes the catalog before it queues its drops, so a
+            // put that runs after the drop sees the collection gone (or re-created under a new generation).
+            if (!_setup.Catalog.IsCurrent(job.Collection, job.Generation))
+            {
+                job.Fail(new VectorBackendException(VectorBackendError.NotFound, $"Collection '{job.Collection}' was deleted while these rows were in flight."));
+                return;
+            }
             var (dimension, rows) = WalPayload.ReadPutHeader(job.Payload);
-            var collection = GetOrCreate(job.Collection, dimension);
+            var collection = GetOrCreate(job.Collection, job.Generation, dimension);
             long lsn = Append(WalPayload.Put, job.Collection, job.Payload);
-            job.Complete(Wal.WaitDurableAsync(lsn).AsTask());
-            Insert(collection, WalPayload.PutIds(job.Payload, rows), WalPayload.PutVectors(job.Payload, rows, dimension));
+            try
+            {
+                _setup.BeforeInsert?.Invoke();
+                Insert(collection, WalPayload.PutIds(job.Payload, rows), WalPayload.PutVectors(job.Payload, rows, dimension));
+            }
+            catch (Exception e)
+            {
+                // The rows are in the log but not in the index: a snapshot now would drop them, so the shard stops.
+                throw new ShardFaultException($"Shard {ShardId}: rows logged at LSN {lsn} could not be indexed ({e.Message}); the shard stopped " +
+                    "without a snapshot, and a restart replays them from the WAL.", e);
+            }
+            job.Complete(Durable(lsn));
         }
         finally
         {
-            // Counted by the sender; whatever happened, these rows are no longer waiting (numa load waits for 0).
-            Interlocked.Add(ref _setup.Counters.PendingRows, -job.Rows);
+            job.Release();   // numa load waits for the pending rows to reach 0
         }
     }
 
@@ -362,14 +411,19 @@ internal sealed class ShardEngine : IDisposable
         }
         long lsn = Append(WalPayload.Delete, job.Collection, WalPayload.EncodeDelete(job.Id));
         c.Index.Delete(job.Id);
-        job.Complete(DurableThen(Wal.WaitDurableAsync(lsn), true));
+        job.Complete(DurableThen(Durable(lsn), true));
     }
 
     public void Drop(DropJob job)
     {
+        if (!_collections.TryGetValue(job.Collection, out var c) || c.Generation > job.Generation)
+        {
+            job.Complete(System.Threading.Tasks.Task.CompletedTask);   // nothing of that incarnation here
+            return;
+        }
         long lsn = Append(WalPayload.Drop, job.Collection, []);
         DropLocal(job.Collection);
-        job.Complete(Wal.WaitDurableAsync(lsn).AsTask());
+        job.Complete(Durable(lsn));
     }
 
     public void Snapshot(SnapshotJob job) => job.Complete(WriteSnapshot("requested"));
@@ -410,9 +464,18 @@ internal sealed class ShardEngine : IDisposable
     // node before its first page is touched.
     private NumaArena NewArena() => _setup.Strategy.CreateArena(_setup.Platform, _context.NodeMemory);
 
-    private ShardCollection GetOrCreate(string name, int dimension)
+    // Replay passes generation 0: the log holds only rows of incarnations it has not dropped (Recover assigns them
+    // the catalog's generation afterwards).
+    private ShardCollection GetOrCreate(string name, long generation, int dimension)
     {
-        if (_collections.TryGetValue(name, out var c))
+        if (_collections.TryGetValue(name, out var c) && c.Generation < generation)
+        {
+            // An older incarnation whose drop has not reached this shard (a delete and a re-create raced): it goes first.
+            Append(WalPayload.Drop, name, []);
+            DropLocal(name);
+            c = null;
+        }
+        if (c is not null)
         {
             if (c.Index.Options.Dimension != dimension)
                 throw new VectorBackendException(VectorBackendError.InvalidArgument,
@@ -422,7 +485,7 @@ internal sealed class ShardEngine : IDisposable
         var arena = NewArena();
         try
         {
-            c = new ShardCollection(new HnswIndex(IndexOptions(dimension), arena), arena);
+            c = new ShardCollection(new HnswIndex(IndexOptions(dimension), arena), arena) { Generation = generation };
         }
         catch
         {
@@ -467,7 +530,12 @@ internal sealed class ShardEngine : IDisposable
         return lsn;
     }
 
-    private static async Task<bool> DurableThen(ValueTask durable, bool result)
+    // What a sender waits for: the fdatasync under the Always policy; under Interval and None the acknowledgement does
+    // not wait for the disk (that is what those policies trade away).
+    private Task Durable(long lsn) =>
+        Wal.Durability.Mode == WalSyncMode.Always ? Wal.WaitDurableAsync(lsn).AsTask() : System.Threading.Tasks.Task.CompletedTask;
+
+    private static async Task<bool> DurableThen(Task durable, bool result)
     {
         await durable.ConfigureAwait(false);
         return result;
@@ -481,7 +549,8 @@ internal sealed class ShardEngine : IDisposable
         }
         catch (Exception e) when (e is IOException or SnapshotException or Native.NumaNativeException or UnauthorizedAccessException or WalException)
         {
-            _log.LogError(e, "Shard {Shard}: automatic snapshot failed; the WAL keeps every record and it is retried after the next batch", ShardId);
+            _autoSnapshotRetryAt = Stopwatch.GetTimestamp() + AutoSnapshotRetrySeconds * Stopwatch.Frequency;
+            _log.LogError(e, "Shard {Shard}: automatic snapshot failed; the WAL keeps every record, and it is retried in {Seconds} s", ShardId, AutoSnapshotRetrySeconds);
         }
     }
 
@@ -534,16 +603,20 @@ internal sealed class ShardEngine : IDisposable
         }
     }
 
-    private void RefuseQueued(ShardJob[] jobs)
+    // After a failure: no more jobs are accepted, and those taken or queued fail with what stopped the shard.
+    private void RefuseAll(ShardJob[] jobs, Exception cause)
     {
-        int n;
-        while ((n = _setup.Inbox.Take(jobs)) > 0)
-            for (int i = 0; i < n; i++) jobs[i].Fail(ShardInbox.ShuttingDown());
+        var refusal = new VectorBackendException(VectorBackendError.Unavailable,
+            $"Shard {ShardId} failed ({cause.Message}); restart the server (it recovers from its WAL and snapshots).");
+        foreach (var job in jobs) job?.Fail(refusal);
+        Array.Clear(jobs);
+        _setup.Inbox.Close();
+        _setup.Inbox.DrainClosed(jobs, refusal);
     }
 
     private void Shutdown(ShardJob[] jobs)
     {
-        RefuseQueued(jobs);   // a sender that raced the close: refuse what is left rather than leave it waiting
+        _setup.Inbox.DrainClosed(jobs, ShardInbox.ShuttingDown());   // senders that raced the close: refused, not left waiting
         Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
         if (_setup.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");
     }
@@ -555,6 +628,8 @@ internal sealed class ShardEngine : IDisposable
         foreach (var c in _collections.Values) c.Dispose();
         _collections.Clear();
     }
+
+    private sealed class ShardFaultException(string message, Exception inner) : Exception(message, inner);
 
     private sealed class GraphList
     {

@@ -121,6 +121,27 @@ internal sealed class ShardInbox : IDisposable
         _ring.Complete();
     }
 
+    /// <summary>Shard thread, after <see cref="Close"/>: fails every job still queued or being queued with
+    /// <paramref name="refusal"/>, and returns once every slot is free — a sender that held a slot when the inbox
+    /// closed has then either written its job (failed here) or seen the close and given its slot back.</summary>
+    public void DrainClosed(ShardJob[] jobs, Exception refusal)
+    {
+        if (!_closed) throw new InvalidOperationException("DrainClosed before Close.");
+        var wait = new SpinWait();
+        while (true)
+        {
+            int n = Take(jobs);
+            for (int i = 0; i < n; i++)
+            {
+                jobs[i].Fail(refusal);
+                jobs[i] = null!;
+            }
+            if (n > 0) continue;
+            if (_slots.CurrentCount == Capacity) return;
+            wait.SpinOnce(sleep1Threshold: 20);
+        }
+    }
+
     /// <summary>UNAVAILABLE for Flight clients.</summary>
     public static VectorBackendException ShuttingDown() => new(VectorBackendError.Unavailable, "The server is shutting down; retry against the restarted server.");
 

@@ -25,14 +25,32 @@ internal abstract class ShardJob<T> : ShardJob
     public override void Fail(Exception error) => _done.TrySetException(error);
 }
 
-/// <summary>Rows for one shard, already in the layout of a <see cref="WalPayload.Put"/> record; the result is the
-/// task of the record's durability (the job itself completes once the WAL has accepted the record).</summary>
-internal sealed class PutJob(string collection, byte[] payload, int rows) : ShardJob<Task>
+/// <summary>Rows for one shard, already in the layout of a <see cref="WalPayload.Put"/> record, for the incarnation of
+/// the collection created with <see cref="Generation"/>. The job completes once the rows are logged and indexed; its
+/// result is the task of the record's durability (fdatasync under the Always policy, already complete otherwise).
+/// The sender counted <see cref="Rows"/> into the shard's pending rows; <see cref="Release"/> takes them out once,
+/// whatever happens to the job.</summary>
+internal sealed class PutJob(string collection, long generation, byte[] payload, int rows, ShardCounters counters) : ShardJob<Task>
 {
+    private int _released;
+
     public string Collection { get; } = collection;
+    public long Generation { get; } = generation;
     public byte[] Payload { get; } = payload;
     public int Rows { get; } = rows;
+
     public override void Run(ShardEngine shard) => shard.Put(this);
+
+    public override void Fail(Exception error)
+    {
+        Release();
+        base.Fail(error);
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) Interlocked.Add(ref counters.PendingRows, -Rows);
+    }
 }
 
 /// <summary>k-NN search in one collection of one shard: hits nearest first, distances L2².</summary>
@@ -68,10 +86,12 @@ internal sealed class DeleteJob(string collection, long id) : ShardJob<Task<bool
     public override void Run(ShardEngine shard) => shard.Delete(this);
 }
 
-/// <summary>Drops the shard's part of a collection (durable when the task completes).</summary>
-internal sealed class DropJob(string collection) : ShardJob<Task>
+/// <summary>Drops the shard's part of the incarnation of a collection created with <see cref="Generation"/> (or an
+/// older one); durable when the task completes. A newer incarnation of the name is left alone.</summary>
+internal sealed class DropJob(string collection, long generation) : ShardJob<Task>
 {
     public string Collection { get; } = collection;
+    public long Generation { get; } = generation;
     public override void Run(ShardEngine shard) => shard.Drop(this);
 }
 

@@ -25,7 +25,8 @@ internal sealed class ShardedBackend : IVectorBackend
     /// <summary>Largest k a search may ask for.</summary>
     public const int MaxK = 10_000;
 
-    private const int ScanPageRows = 4096;
+    private const int ScanPageRows = 4096;            // rows per scan page, at most ...
+    private const int ScanPageBytes = 4 << 20;        // ... and about 4 MiB of ids and vectors
     private const int PutJobBytes = 1 << 20;          // rows per shard request: about 1 MiB of payload
 
     private readonly Catalog _catalog;
@@ -78,27 +79,32 @@ internal sealed class ShardedBackend : IVectorBackend
         return Info(name, dimension, AllStats());
     }
 
+    // An overwrite is a delete followed by a create: a crash between them leaves the collection deleted.
     public void CreateCollection(string name, bool overwrite)
     {
         CheckName(name);
         if (_catalog.TryGet(name, out _))
         {
             if (!overwrite) throw new VectorBackendException(VectorBackendError.AlreadyExists, $"Collection '{name}' already exists.");
-            Wait(Task.WhenAll(_shards.Select(s => DropAsync(s, name))));
+            DeleteCollection(name);
         }
-        _catalog.Add(name, 0, overwrite: true);
+        if (!_catalog.TryAdd(name, 0))
+            throw new VectorBackendException(VectorBackendError.AlreadyExists, $"Collection '{name}' was created by another request meanwhile.");
     }
 
+    // The catalog first: from then on puts to this incarnation are refused by the shards (its generation is no longer
+    // current), and the drops queued after that remove whatever reached them before. A crash in between leaves rows
+    // the catalog does not name; the shards discard them when they recover.
     public void DeleteCollection(string name)
     {
         Dimension(name);
-        Wait(Task.WhenAll(_shards.Select(s => DropAsync(s, name))));   // the rows go first: a crash leaves an empty collection
-        _catalog.Remove(name);
+        if (_catalog.Remove(name) is not { } generation) throw NotFound(name);
+        Wait(Task.WhenAll(_shards.Select(s => DropAsync(s, name, generation))));
     }
 
-    private static async Task DropAsync(ShardSetup shard, string name)
+    private static async Task DropAsync(ShardSetup shard, string name, long generation)
     {
-        var durable = await shard.Inbox.SendAsync(new DropJob(name), CancellationToken.None).ConfigureAwait(false);
+        var durable = await shard.Inbox.SendAsync(new DropJob(name, generation), CancellationToken.None).ConfigureAwait(false);
         await durable.ConfigureAwait(false);
     }
 
@@ -109,8 +115,9 @@ internal sealed class ShardedBackend : IVectorBackend
         CheckName(name);
         ArgumentNullException.ThrowIfNull(schema);
         int dimension = LongbowSchema.Check(name, schema, storesMetadata: false);
-        if (!_catalog.TryGet(name, out _)) _catalog.Add(name, dimension, overwrite: false);
+        if (!_catalog.TryGet(name, out _)) _catalog.TryAdd(name, dimension);    // false: a concurrent put created it
         int fixedDimension = _catalog.Adopt(name, dimension);
+        if (fixedDimension == 0) throw NotFound(name);
         if (fixedDimension != dimension)
             throw Invalid($"Collection '{name}': dimension mismatch: the collection has {fixedDimension}, this put has {dimension}.");
     }
@@ -118,8 +125,9 @@ internal sealed class ShardedBackend : IVectorBackend
     public async ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        int dimension = Dimension(name);
-        var jobs = BuildJobs(name, batch, dimension);
+        if (!_catalog.TryGetEntry(name, out var collection)) throw NotFound(name);
+        int dimension = collection.Dimension;
+        var jobs = BuildJobs(name, collection.Generation, batch, dimension);
         var durable = new List<Task>(jobs.Count);
         foreach (var (s, job) in jobs)
         {
@@ -130,7 +138,7 @@ internal sealed class ShardedBackend : IVectorBackend
             }
             catch
             {
-                Interlocked.Add(ref _shards[s].Counters.PendingRows, -job.Rows);
+                job.Release();
                 throw;
             }
             durable.Add(Durable(s, job));
@@ -148,7 +156,7 @@ internal sealed class ShardedBackend : IVectorBackend
 
     // Checks the batch (no nulls, finite values, the collection's dimension) and cuts its rows into one request of
     // about 1 MiB per shard and chunk, in arrival order, each already in its WAL record's layout.
-    private List<(int Shard, PutJob Job)> BuildJobs(string name, ArrowRecordBatch batch, int dimension)
+    private List<(int Shard, PutJob Job)> BuildJobs(string name, long generation, ArrowRecordBatch batch, int dimension)
     {
         int idColumn = batch.Schema.IndexOf("id"), vectorColumn = batch.Schema.IndexOf("vector");
         if (idColumn < 0 || vectorColumn < 0) throw Invalid($"Collection '{name}': the batch has no 'id' or 'vector' column.");
@@ -186,7 +194,7 @@ internal sealed class ShardedBackend : IVectorBackend
             remaining[s]--;
             if (++o.Filled == o.Rows)
             {
-                jobs.Add((s, new PutJob(name, o.Payload, o.Rows)));
+                jobs.Add((s, new PutJob(name, generation, o.Payload, o.Rows, _shards[s].Counters)));
                 o = default;
             }
         }
@@ -294,12 +302,13 @@ internal sealed class ShardedBackend : IVectorBackend
     private IEnumerable<ArrowRecordBatch> ScanShards(string name, int dimension, Func<long, bool>? filter, long remaining)
     {
         var schema = LongbowSchema.Rows(dimension);
+        int pageRows = Math.Clamp(ScanPageBytes / (8 + 4 * dimension), 1, ScanPageRows);
         foreach (var shard in _shards)
         {
             int slot = 0;
             while (remaining > 0)
             {
-                var page = Wait(shard.Inbox.SendAsync(new ScanJob(name, slot, ScanPageRows), CancellationToken.None));
+                var page = Wait(shard.Inbox.SendAsync(new ScanJob(name, slot, pageRows), CancellationToken.None));
                 if (page.Rows == 0) break;
                 slot = page.NextSlot;
                 var keep = new List<int>(page.Rows);
@@ -384,9 +393,9 @@ internal sealed class ShardedBackend : IVectorBackend
 
     // ---- helpers ----
 
-    private int Dimension(string name) => _catalog.TryGet(name, out int dimension)
-        ? dimension
-        : throw new VectorBackendException(VectorBackendError.NotFound, $"Collection '{name}' does not exist.");
+    private int Dimension(string name) => _catalog.TryGet(name, out int dimension) ? dimension : throw NotFound(name);
+
+    internal static VectorBackendException NotFound(string name) => new(VectorBackendError.NotFound, $"Collection '{name}' does not exist.");
 
     private static VectorCollectionInfo Info(string name, int dimension, IReadOnlyList<ShardStats> stats)
     {

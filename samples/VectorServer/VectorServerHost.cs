@@ -57,8 +57,11 @@ public sealed class VectorServerHost : IAsyncDisposable
 
     internal PlacementStrategyState Strategy { get; }
 
-    /// <summary>True between the end of startup and the start of shutdown (<c>/readyz</c>).</summary>
-    public bool IsReady { get; private set; }
+    private volatile bool _ready;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>True between the end of startup and the start of shutdown or the failure of a shard (<c>/readyz</c>).</summary>
+    public bool IsReady => _ready;
 
     /// <summary>How long startup took (shard recovery included).</summary>
     public TimeSpan StartupTime { get; private set; }
@@ -75,8 +78,29 @@ public sealed class VectorServerHost : IAsyncDisposable
     /// <summary>The admin API's address.</summary>
     public Uri AdminAddress => _admin?.Address ?? throw new InvalidOperationException("The server has not started.");
 
-    /// <summary>Completes when a shard worker stops by itself (it failed); faults with its error.</summary>
-    public Task Completion => _app.Completion;
+    /// <summary>Faults as soon as one shard fails (with its error; the server is then no longer ready); completes when
+    /// every shard has stopped after <see cref="StopAsync"/>.</summary>
+    public Task Completion => _completion.Task;
+
+    private void WatchShards()
+    {
+        foreach (var shard in _shards)
+            shard.Stopped.Task.ContinueWith(t =>
+            {
+                _ready = false;
+                _completion.TrySetException(t.Exception!.InnerExceptions);
+            }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // A worker that could not even start its body (pinning failed) shows only in the app's completion.
+        _app.Completion.ContinueWith(t =>
+        {
+            if (t.Exception is { } e)
+            {
+                _ready = false;
+                _completion.TrySetException(e.InnerExceptions);
+            }
+            else _completion.TrySetResult();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 
     /// <summary>The planned worker graph plus the shards' inbox rings (what <c>numa graph --server</c> prints).</summary>
     public WorkerGraphDescription Describe()
@@ -118,7 +142,6 @@ public sealed class VectorServerHost : IAsyncDisposable
         {
             string data = Path.GetFullPath(options.DataDirectory);
             var catalog = Catalog.Open(data, shards.Length);
-            var collections = catalog.Snapshot();
             for (int i = 0; i < shards.Length; i++)
             {
                 var placement = app.Shard.Placements[i];
@@ -128,7 +151,7 @@ public sealed class VectorServerHost : IAsyncDisposable
                     Directory = Path.Combine(data, $"shard-{i}"),
                     Options = options,
                     Inbox = new ShardInbox(platform, i, placement.Node, options.QueueCapacity),
-                    Catalog = collections,
+                    Catalog = catalog,
                     Logger = log,
                     Metrics = metrics,
                     Platform = platform,
@@ -144,10 +167,16 @@ public sealed class VectorServerHost : IAsyncDisposable
             host._admin = await AdminServer.StartAsync(host, new IPEndPoint(address, options.AdminPort), loggers).ConfigureAwait(false);
 
             await app.StartAsync().ConfigureAwait(false);
+            host.WatchShards();
             // A shard that fails while recovering faults its Ready; one that exits early completes the app.
             var ready = Task.WhenAll(shards.Select(s => s.Ready.Task));
-            await Task.WhenAny(ready, app.Completion).WaitAsync(cancellationToken).ConfigureAwait(false);
-            host.Recoveries = ready.IsCompleted ? await ready.ConfigureAwait(false) : throw new InvalidOperationException("A shard worker stopped during startup.", app.Completion.Exception);
+            await Task.WhenAny(ready, host.Completion).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!ready.IsCompleted)
+            {
+                await host.Completion.ConfigureAwait(false);     // throws what stopped the shard
+                throw new InvalidOperationException("A shard worker stopped during startup.");
+            }
+            host.Recoveries = await ready.ConfigureAwait(false);
 
             host._flight = await FlightServer.StartAsync(host.Backend, new FlightServerOptions
             {
@@ -158,7 +187,7 @@ public sealed class VectorServerHost : IAsyncDisposable
                 LoggerFactory = loggers,
             }, cancellationToken).ConfigureAwait(false);
             host.StartupTime = started.Elapsed;
-            host.IsReady = true;
+            host._ready = !host.Completion.IsCompleted;
             log.LogInformation("Numa vector server ready in {Seconds:F2} s: Flight data {Data}, meta {Meta}, admin {Admin}; {Shards} shards on nodes [{Nodes}]; {Rows} rows restored; data in {Directory}",
                 started.Elapsed.TotalSeconds, host.DataAddress, host.MetaAddress, host.AdminAddress, shards.Length,
                 string.Join(',', app.Shard.Placements.Select(p => p.Node)), host.Recoveries.Sum(r => r.Rows), data);
@@ -197,7 +226,7 @@ public sealed class VectorServerHost : IAsyncDisposable
     public async Task StopAsync(bool snapshot = true)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-        IsReady = false;
+        _ready = false;
         var started = Stopwatch.StartNew();
         if (_flight is not null) await _flight.DisposeAsync().ConfigureAwait(false);
         foreach (var s in _shards)
@@ -211,9 +240,16 @@ public sealed class VectorServerHost : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _log.LogError(e, "A shard failed while shutting down");
+            _log.LogError(e, "A shard failed (it wrote no snapshot; the next start replays its WAL)");
         }
-        await _app.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception) when (_app.Completion.IsFaulted)
+        {
+            // The same failure, reported above.
+        }
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         foreach (var s in _shards) s.Inbox.Dispose();
         _exporter.Dispose();

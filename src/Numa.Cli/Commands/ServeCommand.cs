@@ -84,9 +84,17 @@ internal static class ServeCommand
             Console.Error.WriteLine($"numa serve: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is IOException or Storage.Wal.WalException or Storage.Snapshots.SnapshotException)
+        catch (OperationCanceledException)
         {
+            Console.Error.WriteLine("numa serve: stopped during startup.");
+            return 1;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Storage that cannot be read (IOException, WalException, SnapshotException, InvalidDataException, a
+            // corrupt saved graph), a port in use, a shard that failed while recovering: say what, exit 1.
             Console.Error.WriteLine($"numa serve: cannot start: {e.Message}");
+            if (e.InnerException is { } inner) Console.Error.WriteLine($"  caused by: {inner.Message}");
             return 1;
         }
         return service.ExitCode;
