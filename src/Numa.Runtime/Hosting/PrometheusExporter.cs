@@ -16,7 +16,11 @@ namespace Numa.Hosting;
 /// <c>Histogram</c> → <c>histogram</c> (<c>_bucket{le}</c> cumulative, <c>_sum</c>, <c>_count</c>). Names are the
 /// instrument's with every character outside <c>[a-zA-Z0-9_:]</c> turned into <c>_</c>, plus a unit suffix
 /// (<c>s</c> → <c>_seconds</c>, <c>By</c> → <c>_bytes</c>; annotations like <c>{message}</c> add nothing); tags
-/// become labels. Observable instruments are read at each <see cref="Render"/>. Thread-safe.
+/// become labels (names outside <c>[a-zA-Z0-9_]</c> turned into <c>_</c>, a leading <c>__</c> — reserved — into
+/// <c>_</c>). When two instruments map to the same metric name, the first one published is exported and the later
+/// ones are not (one name, one HELP/TYPE block). NaN measurements of counters and histograms are dropped (they would
+/// poison the sum forever); a gauge may report NaN. Observable instruments are read at each <see cref="Render"/>.
+/// Thread-safe.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -29,6 +33,7 @@ public sealed class PrometheusExporter : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Family> _families = new();
+    private readonly ConcurrentDictionary<string, Instrument> _names = new(StringComparer.Ordinal);   // metric name → its instrument
     private readonly Lock _scrape = new();
 
     /// <summary>Starts listening to the meters <paramref name="selectMeter"/> accepts (default: names starting with
@@ -39,10 +44,15 @@ public sealed class PrometheusExporter : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (!selectMeter(instrument.Meter) || Family.KindOf(instrument) is not { } kind) return;
-            _families.TryAdd(instrument, new Family(instrument, kind));
+            var family = new Family(instrument, kind);
+            if (!_names.TryAdd(family.Name, instrument)) return;
+            _families.TryAdd(instrument, family);
             listener.EnableMeasurementEvents(instrument, this);
         };
-        _listener.MeasurementsCompleted = (instrument, _) => _families.TryRemove(instrument, out Family? _);
+        _listener.MeasurementsCompleted = (instrument, _) =>
+        {
+            if (_families.TryRemove(instrument, out var family)) _names.TryRemove(new KeyValuePair<string, Instrument>(family.Name, instrument));
+        };
         _listener.SetMeasurementEventCallback<double>((i, v, tags, state) => ((PrometheusExporter)state!).Record(i, v, tags));
         _listener.SetMeasurementEventCallback<float>((i, v, tags, state) => ((PrometheusExporter)state!).Record(i, v, tags));
         _listener.SetMeasurementEventCallback<long>((i, v, tags, state) => ((PrometheusExporter)state!).Record(i, v, tags));
@@ -128,6 +138,7 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
+            if (double.IsNaN(value) && (_kind == Kind.Histogram || _adds)) return;
             var series = _series.GetOrAdd(Labels(tags), static (_, family) => new Series(family._buckets.Length), this);
             lock (series)
             {
@@ -193,10 +204,20 @@ public sealed class PrometheusExporter : IDisposable
             foreach (var (key, value) in sorted)
             {
                 if (text.Length > 0) text.Append(',');
-                text.Append(MetricName(key, null, counter: false)).Append("=\"")
+                text.Append(LabelName(key)).Append("=\"")
                     .Append(Escape(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "", label: true)).Append('"');
             }
             return text.ToString();
+        }
+
+        // [a-zA-Z_][a-zA-Z0-9_]*, and not starting with "__" (reserved for Prometheus' own labels).
+        private static string LabelName(string key)
+        {
+            var name = new StringBuilder(key.Length + 1);
+            foreach (char c in key) name.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+            if (name.Length == 0 || char.IsAsciiDigit(name[0])) name.Insert(0, '_');
+            while (name.Length > 1 && name[0] == '_' && name[1] == '_') name.Remove(0, 1);
+            return name.ToString();
         }
 
         // Label values escape \, " and newline; HELP text escapes \ and newline.

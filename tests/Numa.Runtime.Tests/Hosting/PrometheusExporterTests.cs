@@ -61,6 +61,32 @@ public sealed class PrometheusExporterTests
         Assert.DoesNotContain("dropped_count", text);
     }
 
+    [Fact]
+    public void Label_names_are_valid_NaN_never_poisons_a_sum_and_a_name_is_exported_once()
+    {
+        using var meter = new Meter("Numa.Test.Edges." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == meter);
+        meter.CreateCounter<long>("edge.calls").Add(1, new KeyValuePair<string, object?>("rpc:method", "x"), new KeyValuePair<string, object?>("__name", "y"));
+        var latency = meter.CreateHistogram<double>("edge.latency", "s");
+        latency.Record(double.NaN);
+        latency.Record(0.5);
+        var rows = meter.CreateCounter<double>("edge.rows");
+        rows.Add(double.NaN);
+        rows.Add(2);
+        meter.CreateGauge<double>("edge.ratio").Record(double.NaN);
+        meter.CreateCounter<long>("edge_calls").Add(40);               // sanitizes to edge_calls_total as well
+
+        string text = exporter.Render();
+        Assert.Contains("edge_calls_total{_name=\"y\",rpc_method=\"x\"} 1\n", text);
+        Assert.DoesNotContain("edge_calls_total 40", text);
+        Assert.Single(text.Split('\n'), line => line == "# TYPE edge_calls_total counter");
+        Assert.Contains("edge_latency_seconds_count 1\n", text);
+        Assert.Contains("edge_latency_seconds_sum 0.5\n", text);
+        Assert.Contains("edge_latency_seconds_bucket{le=\"0.0001\"} 0\n", text);
+        Assert.Contains("edge_rows_total 2\n", text);
+        Assert.Contains("edge_ratio NaN\n", text);
+    }
+
     [Theory]
     [InlineData("numa.server.search.duration", "s", false, "numa_server_search_duration_seconds")]
     [InlineData("numa.ring.messages_sent", "{message}", true, "numa_ring_messages_sent_total")]
