@@ -110,9 +110,12 @@ public sealed class ClientTests
         Assert.Contains("still had 10 rows of 's' to index", timeout.Message);
     }
 
-    [Fact]
-    public async Task Bench_of_an_exact_server_has_recall_one_and_a_wrong_start_id_has_recall_zero()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Bench_of_an_exact_server_has_recall_one_and_a_wrong_start_id_has_recall_zero(bool exchange)
     {
+        var protocol = exchange ? SearchProtocol.DoExchange : SearchProtocol.DoGet;
         var ct = TestContext.Current.CancellationToken;
         await using var server = await FlightServer.StartAsync(new InMemoryVectorBackend(), null, ct);
         using var client = new FlightClient(server.DataAddress);
@@ -122,15 +125,15 @@ public sealed class ClientTests
         using var folder = new TempFolder();
         int[] truth = GroundTruth.GetAt(Path.Combine(folder.Path, "b.gt"), train.Vectors, train.Count, queries.Vectors, queries.Count, Dim, 5, 2, TextWriter.Null);
 
-        var exact = await SearchBenchmark.MeasureAsync(client, "b", queries, queries.Count, 5, 20, 3, truth, 7, ct);
+        var exact = await SearchBenchmark.MeasureAsync(client, protocol, "b", queries, queries.Count, 5, 20, 3, truth, 7, ct);
         Assert.Equal(1.0, exact.Recall);
         Assert.Equal((20, 5, 40, 3), (exact.Ef, exact.K, exact.Queries, exact.Concurrency));
         Assert.True(exact.Qps > 0 && exact.P50Ms > 0 && exact.P50Ms <= exact.P95Ms && exact.P95Ms <= exact.P99Ms);
 
-        var shifted = await SearchBenchmark.MeasureAsync(client, "b", queries, 10, 5, 20, 1, truth, 1000, ct);
+        var shifted = await SearchBenchmark.MeasureAsync(client, protocol, "b", queries, 10, 5, 20, 1, truth, 1000, ct);
         Assert.Equal(0.0, shifted.Recall);
         Assert.Equal(10, shifted.Queries);
-        Assert.Null((await SearchBenchmark.MeasureAsync(client, "b", queries, 5, 5, 20, 1, null, 7, ct)).Recall);
+        Assert.Null((await SearchBenchmark.MeasureAsync(client, protocol, "b", queries, 5, 5, 20, 1, null, 7, ct)).Recall);
     }
 
     [Fact]

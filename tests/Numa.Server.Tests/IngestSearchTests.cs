@@ -133,6 +133,41 @@ public sealed class IngestSearchTests
     }
 
     [Fact]
+    public async Task A_DoExchange_answers_queries_one_at_a_time_as_DoGet_does_and_takes_ef_from_app_metadata()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await TestServer.StartAsync(dir.Path);
+        var vectors = Vectors.Random(1000, Dimension, seed: 31);
+        await Vectors.PutAsync(server.Data, "docs", vectors, Dimension);
+        var queries = Vectors.Random(20, Dimension, seed: 32);
+        var querySchema = new ArrowSchema([new ArrowField("vector", Vectors.Schema(Dimension).Fields[1].Type, nullable: false)]);
+
+        using (var exchange = server.Data.StartExchange(FlightClient.PathDescriptor("docs"), querySchema))
+        {
+            for (int q = 0; q < 20; q++)
+            {
+                var query = queries.AsMemory(q * Dimension, Dimension);
+                var batch = new ArrowRecordBatch(querySchema, 1, [ArrowArray.FixedSizeList(querySchema.Fields[0].Type, 1, ArrowArray.Float32(query))]);
+                await exchange.Writer.WriteAsync(batch, q == 0 ? Encoding.UTF8.GetBytes("{\"k\":5,\"ef\":30}") : default);
+                var answer = await exchange.Reader.ReadNextBatchAsync();   // answered before the next query is sent
+                Assert.NotNull(answer);
+                var expected = await server.Data.SearchAsync("docs", query, 5, 30);
+                Assert.Equal(expected.Ids, answer.Column("id").GetValues<ulong>().ToArray());
+                Assert.Equal(expected.Scores, answer.Column("score").GetValues<float>().ToArray());
+            }
+            await exchange.CompleteAsync();
+            Assert.Null(await exchange.Reader.ReadNextBatchAsync());
+        }
+
+        using var refused = server.Data.StartExchange(FlightClient.PathDescriptor("docs"), querySchema);
+        var one = new ArrowRecordBatch(querySchema, 1, [ArrowArray.FixedSizeList(querySchema.Fields[0].Type, 1, ArrowArray.Float32(queries.AsMemory(0, Dimension)))]);
+        await refused.Writer.WriteAsync(one, Encoding.UTF8.GetBytes("{\"k\":20,\"ef\":10}"));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await refused.Reader.ReadNextBatchAsync());
+        Assert.Equal(GrpcStatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("ef (10) must be at least k (20)", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task Id_filters_restrict_search_results()
     {
         using var dir = new TempDirectory();

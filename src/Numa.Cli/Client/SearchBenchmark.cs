@@ -1,6 +1,8 @@
-// The DoGet side of `numa bench`: every query as a search ticket with k and efSearch, from --concurrency workers at
-// once, timed one by one (latency percentiles) and as a whole (QPS), scored against exact neighbours (recall@k).
+// The server side of `numa bench`: every query as a DoGet search ticket (or a row of a DoExchange) with k and
+// efSearch, from --concurrency workers at once, timed one by one (latency percentiles) and as a whole (QPS), scored
+// against exact neighbours (recall@k); and the in-process peer over the same saved graph.
 using System.Diagnostics;
+using Numa.Arrow;
 using Numa.Cli.Datasets;
 using Numa.Flight;
 using Numa.Grpc;
@@ -10,17 +12,30 @@ namespace Numa.Cli.Client;
 
 /// <summary>One efSearch value measured against the server: recall@k (null without ground truth), queries per
 /// second over the wall time of the pass, and latency percentiles in milliseconds.</summary>
+/// <summary>How <c>numa bench</c> sends its queries.</summary>
+internal enum SearchProtocol
+{
+    /// <summary>One DoGet per query, the query in a JSON search ticket.</summary>
+    DoGet,
+
+    /// <summary>One DoExchange per worker, each query a one-row Arrow batch.</summary>
+    DoExchange,
+}
+
 internal sealed record ServerSearchPoint(int Ef, int K, double? Recall, double Qps, double P50Ms, double P95Ms, double P99Ms, int Queries, int Concurrency);
 
 internal static class SearchBenchmark
 {
     /// <summary>Sends the first <paramref name="count"/> queries of <paramref name="queries"/> (all when larger) at
     /// <paramref name="ef"/>, <paramref name="concurrency"/> in flight at a time over the one (thread-safe)
-    /// <paramref name="client"/>. <paramref name="truth"/> holds train row indexes, queries × k row-major; a returned
-    /// id counts as a hit when it equals <paramref name="startId"/> + one of its query's k true rows.</summary>
+    /// <paramref name="client"/>: with <see cref="SearchProtocol.DoGet"/> each query is one DoGet call with a JSON
+    /// search ticket (Longbow's client.search); with <see cref="SearchProtocol.DoExchange"/> each worker keeps one
+    /// DoExchange open and sends each query as a one-row Arrow batch (k and ef in the first message's app_metadata).
+    /// <paramref name="truth"/> holds train row indexes, queries × k row-major; a returned id counts as a hit when it
+    /// equals <paramref name="startId"/> + one of its query's k true rows.</summary>
     /// <exception cref="RpcException">A search failed (NOT_FOUND: no such collection; INVALID_ARGUMENT: dimension).</exception>
-    public static async Task<ServerSearchPoint> MeasureAsync(FlightClient client, string collection, VectorDataset queries, int count, int k, int ef,
-        int concurrency, int[]? truth, long startId, CancellationToken cancellationToken)
+    public static async Task<ServerSearchPoint> MeasureAsync(FlightClient client, SearchProtocol protocol, string collection, VectorDataset queries,
+        int count, int k, int ef, int concurrency, int[]? truth, long startId, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         int n = Math.Min(count, queries.Count);
@@ -33,12 +48,14 @@ internal static class SearchBenchmark
         {
             workers[w] = Task.Run(async () =>
             {
+                await using var session = protocol == SearchProtocol.DoExchange
+                    ? (ISearchSession)new ExchangeSession(client, collection, queries.Dimension, k, ef, cancellationToken)
+                    : new TicketSession(client, collection, k, ef, cancellationToken);
                 for (int q; (q = Interlocked.Increment(ref next)) < n;)
                 {
                     long started = Stopwatch.GetTimestamp();
-                    var result = await client.SearchAsync(collection, queries.Row(q), k, ef, cancellationToken).ConfigureAwait(false);
+                    found[q] = await session.SearchAsync(queries.Row(q)).ConfigureAwait(false);
                     latencies[q] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    found[q] = result.Ids;
                 }
             }, cancellationToken);
         }
@@ -47,6 +64,59 @@ internal static class SearchBenchmark
         Array.Sort(latencies);
         return new ServerSearchPoint(ef, k, truth is null ? null : Recall(found, truth, k, startId), n / seconds,
             Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), n, concurrency);
+    }
+
+    // One worker's way of asking: the ids of one query's hits, nearest first.
+    private interface ISearchSession : IAsyncDisposable
+    {
+        ValueTask<ulong[]> SearchAsync(ReadOnlyMemory<float> query);
+    }
+
+    private sealed class TicketSession(FlightClient client, string collection, int k, int ef, CancellationToken cancellationToken) : ISearchSession
+    {
+        public async ValueTask<ulong[]> SearchAsync(ReadOnlyMemory<float> query) =>
+            (await client.SearchAsync(collection, query, k, ef, cancellationToken).ConfigureAwait(false)).Ids;
+
+        public ValueTask DisposeAsync() => default;
+    }
+
+    private sealed class ExchangeSession : ISearchSession
+    {
+        private readonly FlightExchangeStream _exchange;
+        private readonly ArrowSchema _schema;
+        private readonly CancellationToken _cancellationToken;
+        private byte[]? _options;                         // sent with the first query only
+
+        public ExchangeSession(FlightClient client, string collection, int dimension, int k, int ef, CancellationToken cancellationToken)
+        {
+            _schema = new ArrowSchema([new ArrowField("vector", ArrowType.FixedSizeList(ArrowType.Float32, dimension), nullable: false)]);
+            _exchange = client.StartExchange(FlightClient.PathDescriptor(collection), _schema, cancellationToken);
+            _options = System.Text.Encoding.UTF8.GetBytes($"{{\"k\":{k},\"ef\":{ef}}}");
+            _cancellationToken = cancellationToken;
+        }
+
+        public async ValueTask<ulong[]> SearchAsync(ReadOnlyMemory<float> query)
+        {
+            var batch = new ArrowRecordBatch(_schema, 1, [ArrowArray.FixedSizeList(_schema.Fields[0].Type, 1, ArrowArray.Float32(query))]);
+            await _exchange.Writer.WriteAsync(batch, _options, _cancellationToken).ConfigureAwait(false);
+            _options = null;
+            var answer = await _exchange.Reader.ReadNextBatchAsync(_cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException("The server ended the DoExchange before answering a query.");
+            return answer.Column("id").GetValues<ulong>().ToArray();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _exchange.CompleteAsync(_cancellationToken).ConfigureAwait(false);
+                while (await _exchange.Reader.ReadNextBatchAsync(_cancellationToken).ConfigureAwait(false) is not null) { }
+            }
+            finally
+            {
+                _exchange.Dispose();
+            }
+        }
     }
 
     /// <summary>The peer of <see cref="MeasureAsync"/>: the same queries against <paramref name="index"/> (a shard's

@@ -31,12 +31,18 @@ internal static class BenchCommand
     private static readonly Option<int> Warmup = new("--warmup")
     {
         Description = "Untimed queries sent first, at the first ef (the JIT of client and server, connections, caches).",
-        DefaultValueFactory = _ => 300,
+        DefaultValueFactory = _ => 3000,
     };
     private static readonly Option<FileInfo?> InProcess = new("--in-process")
     {
         Description = "Also search this saved graph (a shard's data/shard-N/graphs/NAME.LSN.hnsw, from a server started with --shards 1) " +
             "in this process with the same queries, k, ef and concurrency, right after each Flight pass: the in-process peer, and the ratio.",
+    };
+    private static readonly Option<string> Protocol = new("--protocol")
+    {
+        Description = "doget: one DoGet per query with a JSON search ticket (Longbow's client.search); doexchange: one DoExchange " +
+            "per worker, each query a one-row Arrow batch (no JSON, no new HTTP/2 stream per query).",
+        DefaultValueFactory = _ => "doget",
     };
     private static readonly Option<string> Address = ClientCommand.Address();
     private static readonly Option<string?> Token = ClientCommand.Token();
@@ -48,7 +54,7 @@ internal static class BenchCommand
             "Search a collection of a Flight data server (DoGet search tickets with k and ef) with every query, for each --ef; report " +
             "recall@k against exact L2 neighbours among the train vectors (collection ids = train row + start-id), QPS over the wall time " +
             "and p50/p95/p99 latency. Exit 0: measured; 1: server or transport error; 2: usage or input error.");
-        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, InProcess, Address, Token, Json })
+        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, InProcess, Protocol, Address, Token, Json })
             command.Options.Add(o);
         command.Action = ClientCommand.Action("bench", RunAsync);
         return command;
@@ -62,6 +68,12 @@ internal static class BenchCommand
         int? limit = result.GetValue(Limit), trainLimit = result.GetValue(TrainLimit);
         long startId = result.GetValue(StartId);
         bool json = result.GetValue(Json);
+        var protocol = result.GetValue(Protocol) switch
+        {
+            "doget" => SearchProtocol.DoGet,
+            "doexchange" => SearchProtocol.DoExchange,
+            var other => throw new FormatException($"--protocol {other}: use doget or doexchange."),
+        };
         int[] efs = BenchIndexCommand.ParseList(result.GetValue(Efs)!, "--ef");
         if (collection.Length == 0) throw new FormatException("--collection is empty.");
         if (k < 1 || concurrency < 1) throw new FormatException("--k and --concurrency must be positive.");
@@ -96,12 +108,12 @@ internal static class BenchCommand
             for (int sent = 0; sent < warmup; sent += queries.Count)
                 SearchBenchmark.MeasureInProcess(local, queries, warmup - sent, k, efs[0], concurrency, null, startId);
         for (int sent = 0; sent < warmup; sent += queries.Count)   // JIT, connections and the server's caches, before anything is timed
-            await SearchBenchmark.MeasureAsync(client, collection, queries, warmup - sent, k, efs[0], concurrency, null, startId, cancellationToken).ConfigureAwait(false);
+            await SearchBenchmark.MeasureAsync(client, protocol, collection, queries, warmup - sent, k, efs[0], concurrency, null, startId, cancellationToken).ConfigureAwait(false);
         var points = new List<ServerSearchPoint>();
         var peers = new List<ServerSearchPoint?>();
         foreach (int ef in efs)
         {
-            var point = await SearchBenchmark.MeasureAsync(client, collection, queries, queries.Count, k, ef, concurrency, truth, startId, cancellationToken)
+            var point = await SearchBenchmark.MeasureAsync(client, protocol, collection, queries, queries.Count, k, ef, concurrency, truth, startId, cancellationToken)
                 .ConfigureAwait(false);
             points.Add(point);
             var peer = local is null ? null : SearchBenchmark.MeasureInProcess(local, queries, queries.Count, k, ef, concurrency, truth, startId);
@@ -112,7 +124,7 @@ internal static class BenchCommand
         }
         if (!json)
         {
-            Console.Out.WriteLine(Invariant($"numa bench: '{collection}' at {client.Address}, {points[0].Queries} queries, k={k}, concurrency {concurrency}"));
+            Console.Out.WriteLine(Invariant($"numa bench: '{collection}' at {client.Address} by {result.GetValue(Protocol)}, {points[0].Queries} queries, k={k}, concurrency {concurrency}"));
             AnsiConsole.Write(Table(points, peers, k));
         }
         return 0;

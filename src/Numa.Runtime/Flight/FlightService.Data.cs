@@ -92,8 +92,9 @@ public sealed partial class FlightService
     }
 
     // DoExchange: the first message's descriptor names the collection; any message's app_metadata may set {"k": n}
-    // for its batch and the ones after (default 10); every incoming batch's `vector` rows are queries, answered by
-    // one batch of (query = row index in that batch, id, score), k rows per query, nearest first.
+    // (default 10) and {"ef": n} (default: the index's efSearch) for its batch and the ones after; every incoming
+    // batch's `vector` rows are queries, answered by one batch of (query = row index in that batch, id, score), k rows
+    // per query, nearest first.
     private async Task DoExchangeAsync(GrpcStreamReader<FlightDataMessage> requests, GrpcServerStreamWriter<FlightDataMessage> responses,
         GrpcServerCallContext context)
     {
@@ -104,7 +105,7 @@ public sealed partial class FlightService
         {
             var schema = await reader.ReadSchemaAsync(token).ConfigureAwait(false);
             string name = CollectionOf(reader.Descriptor, "DoExchange");
-            int k = ReadK(reader.AppMetadata, 10);
+            var (k, ef) = ReadOptions(reader.AppMetadata, 10, null);
             int vectorColumn = schema.IndexOf("vector");
             if (vectorColumn < 0 || schema.Fields[vectorColumn].Type is not { Id: ArrowTypeId.FixedSizeList } type
                 || type.ValueField!.Type.Id != ArrowTypeId.Float32)
@@ -114,7 +115,7 @@ public sealed partial class FlightService
             var empty = Array.Empty<VectorFilter>();
             while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
             {
-                k = ReadK(reader.AppMetadata, k);
+                (k, ef) = ReadOptions(reader.AppMetadata, k, ef);
                 var vectors = batch.Columns[vectorColumn];
                 var queries = new List<int>();
                 var ids = new List<ulong>();
@@ -122,7 +123,7 @@ public sealed partial class FlightService
                 for (int row = 0; row < batch.Length; row++)
                 {
                     if (vectors.IsNull(row)) throw FlightJson.Invalid($"DoExchange: query {row} of a batch is null.");
-                    var hits = await _backend.SearchAsync(name, vectors.GetListValues<float>(row).ToArray(), k, null, empty, token).ConfigureAwait(false);
+                    var hits = await _backend.SearchAsync(name, vectors.GetListValues<float>(row).ToArray(), k, ef, empty, token).ConfigureAwait(false);
                     for (int i = 0; i < hits.Count; i++)
                     {
                         queries.Add(row);
@@ -141,12 +142,14 @@ public sealed partial class FlightService
         }
     }
 
-    private static int ReadK(ReadOnlyMemory<byte> appMetadata, int current)
+    private static (int K, int? Ef) ReadOptions(ReadOnlyMemory<byte> appMetadata, int k, int? ef)
     {
-        if (appMetadata.IsEmpty) return current;
-        using var options = FlightJson.Parse(appMetadata, "DoExchange app_metadata");
-        long k = FlightJson.Integer(options.RootElement, "k", "DoExchange app_metadata", current);
-        return k is >= 1 and <= int.MaxValue ? (int)k : throw FlightJson.Invalid("k must be at least 1.");
+        const string What = "DoExchange app_metadata";
+        if (appMetadata.IsEmpty) return (k, ef);
+        using var options = FlightJson.Parse(appMetadata, What);
+        long newK = FlightJson.Integer(options.RootElement, "k", What, k);
+        if (newK is < 1 or > int.MaxValue) throw FlightJson.Invalid("k must be at least 1.");
+        return ((int)newK, FlightJson.Ef(options.RootElement, What) ?? ef);
     }
 
     private static ArrowRecordBatch SearchBatch(VectorSearchResult result, int start, int count) =>
