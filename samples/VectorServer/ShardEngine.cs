@@ -616,6 +616,7 @@ internal sealed class ShardEngine : IDisposable
 
     private void Shutdown(ShardJob[] jobs)
     {
+        _setup.Inbox.Close();                                          // already closed, unless the worker graph stopped first
         _setup.Inbox.DrainClosed(jobs, ShardInbox.ShuttingDown());   // senders that raced the close: refused, not left waiting
         Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
         if (_setup.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");

@@ -1,5 +1,5 @@
 // The store behind the Flight service. The service speaks Flight (descriptors, tickets, FlightData, actions) and
-// calls this; the in-memory backend serves tests and the interop suite until the HNSW/WAL store plugs in here.
+// calls this; InMemoryVectorBackend serves the tests and the interop suite, and `numa serve` plugs in its sharded HNSW/WAL store.
 using System.Text.Json.Nodes;
 using Numa.Arrow;
 

@@ -79,6 +79,52 @@ public class FlightServiceTests
     }
 
     [Fact]
+    public async Task A_timestamp_column_round_trips_through_DoPut_and_filters_searches_and_scans()
+    {
+        await using var host = await FlightTestHost.StartAsync();
+        var timestampType = ArrowType.Timestamp(ArrowTimeUnit.Nanosecond, "UTC");
+        var withoutTimestamp = FlightTestHost.Schema(Dim, withMetadata: true);
+        var schema = new ArrowSchema([.. withoutTimestamp.Fields, new ArrowField("timestamp", timestampType)]);
+        const int Rows = 40;
+        const long Epoch = 1_764_633_600_000_000_000;                                   // 2025-12-02T00:00:00Z in ns
+        var source = FlightTestHost.Batch(withoutTimestamp, 0, Rows, seed: 9, out _);
+        var stamps = new long[Rows];
+        var validity = new byte[(Rows + 7) / 8];
+        for (int i = 0; i < Rows; i++)
+        {
+            stamps[i] = Epoch + i * 1_000_000_007L;                                      // about one second apart, odd ns
+            if (i % 5 != 4) validity[i / 8] |= (byte)(1 << (i % 8));                       // every fifth row has no timestamp
+        }
+        var batch = new ArrowRecordBatch(schema, Rows, [.. source.Columns, ArrowArray.Timestamp(timestampType, stamps, validity)]);
+        await host.Data.PutAsync("events", schema, [batch], TestContext.Current.CancellationToken);
+
+        var (scanSchema, batches) = await host.Data.ScanAsync("events", TestContext.Current.CancellationToken);
+        Assert.Equal(timestampType, scanSchema.Fields[scanSchema.IndexOf("timestamp")].Type);
+        var read = Assert.Single(batches);
+        var column = read.Column("timestamp");
+        for (int i = 0; i < Rows; i++)
+        {
+            Assert.Equal(i % 5 == 4, column.IsNull(i));
+            if (i % 5 != 4) Assert.Equal(stamps[i], column.GetValues<long>()[i]);
+        }
+
+        long from = stamps[20];
+        string ticket = $$$"""{"search":{"dataset":"events","vector":[0,0,0,0,0,0,0,0],"k":100,"filters":[{"field":"timestamp","operator":">=","value":"{{{from}}}"}]}}""";
+        using var search = host.Data.DoGet(Encoding.UTF8.GetBytes(ticket), TestContext.Current.CancellationToken);
+        var ids = new List<ulong>();
+        await foreach (var b in search.ReadAllAsync(TestContext.Current.CancellationToken)) ids.AddRange(b.Column("id").GetValues<ulong>());
+        var expected = Enumerable.Range(20, Rows - 20).Where(i => i % 5 != 4).Select(i => (ulong)i).ToArray();
+        Assert.Equal(expected, ids.Order());
+
+        using var scan = host.Meta.DoGet(Encoding.UTF8.GetBytes($$"""{"name":"events","filters":[{"field":"timestamp","operator":"<","value":"{{stamps[3]}}"}]}"""),
+            TestContext.Current.CancellationToken);
+        var scanned = new List<(long Id, long Timestamp)>();
+        await foreach (var b in scan.ReadAllAsync(TestContext.Current.CancellationToken))
+            for (int r = 0; r < b.Length; r++) scanned.Add((b.Column("id").GetValues<long>()[r], b.Column("timestamp").GetValues<long>()[r]));
+        Assert.Equal([(0L, stamps[0]), (1L, stamps[1]), (2L, stamps[2])], scanned);
+    }
+
+    [Fact]
     public async Task Search_results_come_in_batches_of_the_configured_size()
     {
         await using var host = await FlightTestHost.StartAsync(new FlightServerOptions { SearchBatchRows = 4 });

@@ -7,7 +7,8 @@
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
 import {
-  Field, FixedSizeList, Float32, Int64, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  Field, FixedSizeList, Float32, Int64, Table, TimestampNanosecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC,
+  vectorFromArray,
 } from 'apache-arrow';
 import fs from 'node:fs';
 import http2 from 'node:http2';
@@ -137,13 +138,19 @@ function vectorTable(from, count, { column = 'vector', d = dim, values = floats 
     id: makeVector(BigInt64Array.from({ length: count }, (_, i) => BigInt(from + i))),
     [column]: makeVector(makeData({ type, length: count, nullCount: 0, child })),
     metadata: vectorFromArray(Array.from({ length: count }, (_, i) => `{"n":${from + i}}`), new Utf8()),
+    timestamp: makeVector(makeData({ type: new TimestampNanosecond(), length: count,
+      data: BigInt64Array.from({ length: count }, (_, i) => stampOf(from + i)) })),
   });
 }
+// Nanoseconds past 2025-12-02T00:00:00Z, with odd low digits that a round trip through milliseconds would lose.
+function stampOf(row) { return 1764633600000000000n + BigInt(row) * 1000000007n; }
+// The int64 nanosecond counts of a timestamp column, read from its buffers (Vector.get converts to milliseconds).
+function stampsOf(column) { return column.data.flatMap(d => Array.from(d.values.subarray(0, d.length))); }
 const table = vectorTable(0, 1000).concat(vectorTable(1000, 2000));
 const l2 = (q, i) => { let s = 0; for (let j = 0; j < dim; j++) { const d = q[j] - floats[i * dim + j]; s += d * d; } return Math.sqrt(s); };
 
 // ---- tests ---------------------------------------------------------------------------------------------------------
-await test('DoPut of an apache-arrow table (2 batches: id int64, vector FixedSizeList<float32>[16], metadata utf8)', async () => {
+await test('DoPut of an apache-arrow table (2 batches: id int64, vector FixedSizeList<float32>[16], metadata utf8, timestamp ns)', async () => {
   const messages = putMessages(table, 'interop');
   eq(messages.length, 3, 'schema + 2 batch messages');
   const { messages: results, error } = await doPut(data, messages);
@@ -168,18 +175,21 @@ await test('DoGet of a search ticket: exact nearest ids and L2 scores as (id uin
   for (let i = 0; i < 10; i++) assert(Math.abs(scores[i] - expected[i][1]) < 1e-4, `score ${i}: ${scores[i]} vs ${expected[i][1]}`);
 });
 
-await test('DoGet of the plain ticket scans the table back: ids, vectors and metadata equal', async () => {
+await test('DoGet of the plain ticket scans the table back: ids, vectors, metadata and timestamps equal', async () => {
   const { messages, error } = await doGet(data, 'interop');
   eq(error, null, 'error');
   const t = tableFromIPC(toIpc(messages));
   eq(t.numRows, rows, 'rows');
-  eq(t.schema.fields.map(f => f.name).join(','), 'id,vector,metadata', 'columns');
+  eq(t.schema.fields.map(f => f.name).join(','), 'id,vector,metadata,timestamp', 'columns');
+  eq(String(t.schema.fields[3].type), 'Timestamp<NANOSECOND>', 'timestamp type');
+  const stamps = stampsOf(t.getChild('timestamp'));
   eq(t.schema.fields[1].type.listSize, dim, 'listSize');
   const id = t.getChild('id'), vector = t.getChild('vector'), metadata = t.getChild('metadata');
   for (const i of [0, 999, 1000, 2999]) {
     eq(id.get(i), BigInt(i), `id ${i}`);
     eq(Array.from(vector.get(i)).join(','), Array.from(floats.subarray(i * dim, (i + 1) * dim)).join(','), `vector ${i}`);
     eq(metadata.get(i), `{"n":${i}}`, `metadata ${i}`);
+    eq(stamps[i], stampOf(i), `timestamp ${i}`);
   }
 });
 
@@ -209,7 +219,7 @@ await test('GetFlightInfo and GetSchema carry a schema apache-arrow reads', asyn
   eq(error, null, 'GetFlightInfo error');
   eq(response.total_records, String(rows), 'total_records');
   const fromInfo = tableFromIPC(Buffer.concat([response.schema, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])])).schema;
-  eq(fromInfo.fields.map(f => f.name).join(','), 'id,vector,metadata', 'FlightInfo.schema');
+  eq(fromInfo.fields.map(f => f.name).join(','), 'id,vector,metadata,timestamp', 'FlightInfo.schema');
   const schema = await unary(meta, 'GetSchema', path_('interop'));
   eq(schema.error, null, 'GetSchema error');
   const fromSchema = tableFromIPC(Buffer.concat([schema.response.schema, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])])).schema;
