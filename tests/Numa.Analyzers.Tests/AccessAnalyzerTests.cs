@@ -87,7 +87,11 @@ public sealed class AccessAnalyzerTests
                 int r = {|NUMA2001:_pending.Result|};
                 {|NUMA2001:lock (_gate) { r++; }|}
                 {|NUMA2001:System.IO.File.ReadAllText("x")|};
+                {|NUMA2001:_pending.Wait()|};
+                {|NUMA2001:Monitor.Enter(_gate)|};
+                Monitor.Exit(_gate);
                 Thread.SpinWait(10);
+                Task<int> started = Task.FromResult(r);
             }
             private void NotAHandler() => Thread.Sleep(1);
         }

@@ -36,7 +36,12 @@ public sealed class DeclarationAnalyzerTests
             [Inbox] private void On(Named {|NUMA0002:message|}) { }
             [Inbox] private void On(in Plain message) { }
         }
-        """);
+        [PinnedWorker] public sealed partial class P
+        {
+            private partial Outbox<Named> {|NUMA0002:Names|} { get; }
+            private partial Outbox<Plain> Plains { get; }
+        }
+        """, "CS9248", "CS8377");   // Outbox<T> constrains T to unmanaged too; the analyzer says what to do instead
 
     [Fact]
     public Task NUMA0003_worker_not_partial() => AnalyzerVerifier.VerifyAsync("""
@@ -48,7 +53,11 @@ public sealed class DeclarationAnalyzerTests
     public Task NUMA0004_worker_shapes_the_generator_cannot_build() => AnalyzerVerifier.VerifyAsync("""
         public class Outer { [PinnedWorker] public sealed partial class {|NUMA0004:Nested|} { } }
         [PinnedWorker] public sealed partial class {|NUMA0004:NoDefault|} { public NoDefault(int x) { } }
+        [PinnedWorker] public sealed partial class {|NUMA0004:Generic|}<T> { }
+        [PinnedWorker] public static partial class {|NUMA0004:Static|} { }
+        [PinnedWorker] public abstract partial class {|NUMA0004:Abstract|} { }
         [PinnedWorker] public sealed partial class Fine { }
+        [PinnedWorker] public sealed partial class AlsoFine { internal AlsoFine() { } }
         """);
 
     [Fact]
@@ -119,5 +128,8 @@ public sealed class DeclarationAnalyzerTests
         [PinnedWorker] public sealed partial class P { private partial Outbox<Shared> {|NUMA2005:Out|} { get; } }
         [PinnedWorker] public sealed partial class A { [Inbox] private void On(in Shared s) { } }
         [PinnedWorker] public sealed partial class B { [Inbox] private void On(in Shared s) { } }
+        public record struct Owned(int X);
+        [PinnedWorker(PerNode = 2)] public sealed partial class Q { private partial Outbox<Owned> Out { get; } }
+        [PinnedWorker(PerNode = 2)] public sealed partial class D { [Inbox] private void On(in Owned o) { } }
         """);
 }

@@ -96,7 +96,9 @@ public sealed class WriteAheadLogTests
         }
         var all = lsns.SelectMany(x => x).Order().ToArray();
         Assert.Equal(Enumerable.Range(1, appenders * each).Select(i => (long)i), all);
-        Assert.True(syncs < appenders * each, $"{syncs} syncs for {appenders * each} appends: no group commit");
+        // Eight appenders each wait for their sync, so most syncs cover several of them; one record per sync would be
+        // a log that syncs each append alone.
+        Assert.True(syncs * 2 <= appenders * each, $"{syncs} syncs for {appenders * each} appends: fewer than 2 records per sync, no group commit");
         using var reader = WalReader.Open(dir.Path);
         var payloadOf = new Dictionary<long, int>();
         while (reader.TryRead(out var r)) payloadOf[r.Lsn] = BitConverter.ToInt32(r.Payload);
