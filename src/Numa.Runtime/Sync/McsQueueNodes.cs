@@ -1,18 +1,17 @@
-// Per-thread MCS queue nodes in memory bound to the thread's node, and the per-thread parking slot a
+// The per-thread MCS queue node, in memory bound to the thread's node, and the per-thread parking slot a
 // releaser wakes.
 using System.Runtime.InteropServices;
 using Numa.Memory;
 
 namespace Numa.Sync;
 
-/// <summary>The calling thread's MCS queue nodes (a small stack, one per lock held at once) and its parking
-/// semaphore. Queue nodes are 128 bytes apart so waiters never share a line.</summary>
+/// <summary>The calling thread's MCS queue node (a thread waits for one lock at a time, and holds no node once it
+/// has the lock) and its parking semaphore. The node fills a 128-byte block, so waiters never share a line.</summary>
 /// <remarks>Known limit: each thread that ever takes an McsLock keeps one 4 KiB page and one semaphore for the
 /// life of the process (a releaser may still touch a queue node after its thread exits). Fine for pinned
 /// workers and a bounded thread pool; a free list of retired blocks would bound it under thread churn.</remarks>
 internal sealed unsafe class McsQueueNodes
 {
-    internal const int Count = 8;
     private const int NodeBytes = 128;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -32,7 +31,7 @@ internal sealed unsafe class McsQueueNodes
     private readonly NumaArena _arena;
     private readonly byte* _block;
     private readonly int _waiterId;
-    private int _used;
+    private bool _rented;
 
     private McsQueueNodes()
     {
@@ -41,7 +40,7 @@ internal sealed unsafe class McsQueueNodes
         var platform = NumaPlatform.Current;
         Node = platform.CurrentNode();
         _arena = platform.Node(Node).CreateArena(chunkBytes: 4096);
-        var block = _arena.AllocateSpan<byte>(Count * NodeBytes, NodeBytes);
+        var block = _arena.AllocateSpan<byte>(NodeBytes, NodeBytes);
         fixed (byte* p = block) _block = p;
         lock (s_parkersLock)
         {
@@ -66,25 +65,22 @@ internal sealed unsafe class McsQueueNodes
 
     internal static McsQueueNodes ForCurrentThread() => t_nodes ??= new McsQueueNodes();
 
+    /// <summary>This thread's parking slot.</summary>
+    internal int WaiterId => _waiterId;
+
     internal QNode* Rent()
     {
-        if (_used == Count) throw new InvalidOperationException($"A thread may hold at most {Count} McsLocks at once.");
-        var q = (QNode*)(_block + _used++ * NodeBytes);
+        if (_rented) throw new InvalidOperationException("This thread is already waiting for an McsLock.");
+        _rented = true;
+        var q = (QNode*)_block;
         q->WaiterId = _waiterId;
         return q;
     }
 
-    // Nested locks are released innermost first (nested `using` scopes do exactly that), so the nodes form a stack.
-    internal void EnsureInnermost(QNode* q)
-    {
-        if (_used == 0 || q != (QNode*)(_block + (_used - 1) * NodeBytes))
-            throw new SynchronizationLockException("McsLocks held by one thread must be released in reverse order of acquisition.");
-    }
-
     internal void Return(QNode* q)
     {
-        EnsureInnermost(q);
-        _used--;
+        System.Diagnostics.Debug.Assert(q == (QNode*)_block && _rented);
+        _rented = false;
     }
 
     internal void Park() => Parker(_waiterId).Wait();
