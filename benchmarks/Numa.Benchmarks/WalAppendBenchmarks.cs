@@ -3,8 +3,8 @@
 // iteration starts with both buffers written out (IterationSetup) and appends 100,000 records (10–105 MB), which fit
 // in half of one 256 MiB buffer; the policy is Interval(60 s), so the flusher sleeps through the iteration and it
 // measures the append itself, not how fast the flusher drains to the file system (on an oversubscribed 2-core machine
-// the flusher competes with the appender for a core). Both write to /dev/shm and stay under 128 MiB there between
-// iterations: the WAL truncates, the peer rewinds.
+// the flusher competes with the appender for a core). Both write to /dev/shm and keep at most 128 MiB there plus one
+// iteration's records: past that the WAL truncates and the peer rewinds.
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using Numa.Storage;

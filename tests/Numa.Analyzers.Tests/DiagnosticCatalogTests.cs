@@ -9,12 +9,15 @@ namespace Numa.Tests.Analyzers;
 
 public sealed class DiagnosticCatalogTests
 {
-    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string Root = RepositoryRoot.Path;
+    private static readonly DiagnosticDescriptor[] Supported = [.. typeof(DiagnosticDescriptors).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
+        .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)];
 
     public static TheoryData<string> Ids()
     {
         var data = new TheoryData<string>();
-        foreach (var d in Supported().OrderBy(d => d.Id)) data.Add(d.Id);
+        foreach (var d in Supported.OrderBy(d => d.Id)) data.Add(d.Id);
         return data;
     }
 
@@ -25,14 +28,14 @@ public sealed class DiagnosticCatalogTests
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
         Assert.Equal(declared.Count, declared.Distinct().Count());
-        Assert.Equal(declared.Order(), Supported().Select(d => d.Id).Distinct().Order());
+        Assert.Equal(declared.Order(), Supported.Select(d => d.Id).Distinct().Order());
     }
 
     [Theory]
     [MemberData(nameof(Ids))]
     public void The_help_page_exists_and_the_help_link_points_at_it(string id)
     {
-        var descriptor = Supported().First(d => d.Id == id);
+        var descriptor = Supported.First(d => d.Id == id);
         string page = Path.Combine(Root, "docs", "diagnostics", id + ".md");
         Assert.True(File.Exists(page), $"{id} has no help page at docs/diagnostics/{id}.md");
         string text = File.ReadAllText(page);
@@ -46,7 +49,7 @@ public sealed class DiagnosticCatalogTests
     [MemberData(nameof(Ids))]
     public void The_release_tracking_line_matches_the_descriptor(string id)
     {
-        var descriptor = Supported().First(d => d.Id == id);
+        var descriptor = Supported.First(d => d.Id == id);
         var lines = new[] { "AnalyzerReleases.Shipped.md", "AnalyzerReleases.Unshipped.md" }
             .Select(f => Path.Combine(Root, "src", "Numa.Analyzers", f)).Where(File.Exists)
             .SelectMany(File.ReadAllLines)
@@ -66,17 +69,5 @@ public sealed class DiagnosticCatalogTests
             .Select(File.ReadAllText);
         Assert.True(sources.Any(s => s.Contains("{|" + id + ":", StringComparison.Ordinal)),
             $"no analyzer test marks a {{|{id}:span|}}");
-    }
-
-    private static IEnumerable<DiagnosticDescriptor> Supported() =>
-        typeof(DiagnosticDescriptors).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics);
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Numa.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"Numa.sln not found above {AppContext.BaseDirectory}; run the tests from the repository's build output.");
     }
 }

@@ -3,6 +3,7 @@
 // is on the producer's node (ProducerLocal).
 using System.Reflection;
 using Numa.Cli.Commands;
+using Numa.Tests;
 using Numa.Tests.Support;
 
 namespace Numa.Cli.Tests;
@@ -43,14 +44,6 @@ public sealed class GraphCommandTests
     }
 
     // samples/Quickstart's build output for this test's configuration (the project reference builds it first).
-    private static string QuickstartAssembly()
-    {
-        string configuration = typeof(GraphCommandTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "samples", "Quickstart", "bin", configuration, "net10.0", "Quickstart.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "Numa.sln"))) return path;
-        }
-        throw new InvalidOperationException($"Numa.sln not found above {AppContext.BaseDirectory}");
-    }
+    private static string QuickstartAssembly() => Path.Combine(RepositoryRoot.Path, "samples", "Quickstart", "bin",
+        typeof(GraphCommandTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "Quickstart.dll");
 }
