@@ -33,19 +33,22 @@ public unsafe class ArenaAllocationBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public nint NumaArena_Allocate()
     {
+        NumaArena arena = _arena;
+        nuint size = (nuint)Size;
         nint last = 0;
-        for (int i = 0; i < Batch; i++) last = (nint)_arena.Allocate((nuint)Size, 16);
-        _arena.Reset();
+        for (int i = 0; i < Batch; i++) last = (nint)arena.Allocate(size, 16);
+        arena.Reset();
         return last;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
     public nint NativeMemory_Alloc_Free()
     {
+        nuint size = (nuint)Size;
         nint last = 0;
         for (int i = 0; i < Batch; i++)
         {
-            void* p = NativeMemory.Alloc((nuint)Size);
+            void* p = NativeMemory.Alloc(size);
             last = (nint)p;
             NativeMemory.Free(p);
         }

@@ -32,10 +32,9 @@ public sealed unsafe class NumaArena : IDisposable
 
     // The current chunk is [_limit, _chunkEnd); allocations bump _cursor *down* from _chunkEnd towards _limit
     // ("always bump downwards": one add fewer than bumping up). With no chunk (fresh, reset or disposed)
-    // _cursor is null and _limit is NoChunk, so the fast path always falls through to the slow path.
-    private static readonly byte* NoChunk = (byte*)1;
+    // _cursor and _limit are both null, so the fast path always falls through to the slow path.
     private byte* _cursor;
-    private byte* _limit = NoChunk;
+    private byte* _limit;
     private byte* _chunkEnd;
 
     private readonly List<Mapping> _chunks = [];   // reused after Reset; _current indexes the one in use
@@ -120,10 +119,12 @@ public sealed unsafe class NumaArena : IDisposable
     public void* Allocate(nuint size, nuint alignment = 16)
     {
         nuint cursor = (nuint)_cursor;
+        nuint limit = (nuint)_limit;
         nuint p = (cursor - size) & ~(alignment - 1);
-        // size > cursor - _limit: the chunk is too small (or there is none); p < _limit: alignment padding does not
-        // fit; p > cursor: fresh arena (cursor 0). The alignment test folds away when the caller passes a constant.
-        if (size <= cursor - (nuint)_limit && p >= (nuint)_limit && p <= cursor && (alignment & (alignment - 1)) == 0 && alignment != 0)
+        // size - 1 >= cursor - limit: the chunk is too small, there is no chunk (cursor == limit == 0), or size is 0
+        // (unsigned wrap; zero-byte requests take the slow path). p < limit: the alignment padding does not fit.
+        // The alignment test folds away when the caller passes a constant.
+        if (size - 1 < cursor - limit && p >= limit && (alignment & (alignment - 1)) == 0 && alignment != 0)
         {
             _cursor = (byte*)p;
             return (void*)p;
@@ -249,8 +250,7 @@ public sealed unsafe class NumaArena : IDisposable
         _largeBytes = 0;
         _usedBeforeCurrent = 0;
         _current = -1;
-        _cursor = _chunkEnd = null;
-        _limit = NoChunk;
+        _cursor = _limit = _chunkEnd = null;
     }
 
     /// <summary>Unmaps every chunk and large allocation.</summary>
@@ -258,8 +258,7 @@ public sealed unsafe class NumaArena : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _cursor = _chunkEnd = null;
-        _limit = NoChunk;
+        _cursor = _limit = _chunkEnd = null;
         foreach (var m in _large) UnmapCounted(m);
         foreach (var m in _chunks) UnmapCounted(m);
         _large.Clear();

@@ -146,6 +146,26 @@ public sealed unsafe class NumaArenaTests
     }
 
     [Fact]
+    public void Zero_byte_allocations_return_an_aligned_pointer_in_every_state_and_throw_once_disposed()
+    {
+        // The fast path sends zero-byte requests to the slow path (size - 1 wraps); check each arena state.
+        var arena = NewArena();
+        nuint fresh = (nuint)arena.Allocate(0, 64);
+        nuint afterOne = (nuint)arena.Allocate(0, 1);
+        arena.Allocate(24, 8);
+        nuint inChunk = (nuint)arena.Allocate(0, 32);
+        arena.Reset();
+        nuint afterReset = (nuint)arena.Allocate(0, 16);
+
+        Assert.All(new[] { fresh, afterOne, inChunk, afterReset }, p => Assert.NotEqual((nuint)0, p));
+        Assert.Equal((nuint)0, fresh % 64);
+        Assert.Equal((nuint)0, inChunk % 32);
+        Assert.Equal((nuint)0, afterReset % 16);
+        arena.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => arena.Allocate(0, 1));
+    }
+
+    [Fact]
     public void Alignment_above_the_chunk_alignment_is_rejected()
     {
         using var arena = NewArena();
