@@ -1,13 +1,14 @@
 // Appending a record into the WAL's node-local buffer (copy, CRC-32C, LSN, timestamp, under the appenders' lock)
-// against a buffered FileStream writing the same record bytes with the same CRC. 64 B and 1 KiB payloads. Each
-// iteration starts with both buffers written out (IterationSetup) and appends 10,000 records (1–10.6 MB) into one
-// 32 MiB buffer; the policy is Interval(60 s) and the flusher wakes at half a buffer, so it sleeps through the
-// iteration and this measures the append itself, not how fast the flusher drains to the file system (on an
-// oversubscribed 2-core machine the flusher competes with the appender for a core). The two buffers alternate, so the
-// records land in cache-resident memory as they do in a running log with the default 4 MiB buffers, which the
-// flusher keeps recycling. GlobalSetup appends for three seconds first: each iteration is one invocation, too few for
-// the tiered JIT to finish with TryAppend during BenchmarkDotNet's warm-up. Both write to /dev/shm and keep at most
-// 128 MiB there plus one iteration's records: past that the WAL truncates and the peer rewinds.
+// against a FileStream with a buffer of the same size writing the same record bytes with the same CRC and the same
+// clock. 64 B and 1 KiB payloads. Each iteration starts with both written out (IterationSetup) and appends 10,000
+// records (1–10.6 MB) into one 32 MiB buffer: neither writes to the file system while it is measured (the WAL's
+// flusher wakes at half a buffer under Interval(60 s)), so this measures the append itself, not how fast the data
+// drains (on an oversubscribed 2-core machine the flusher competes with the appender for a core). The WAL's two
+// buffers alternate, so a 1 KiB run touches about 21 MB, within this VM's 32 MiB L3 but more than the 2 MiB a
+// default 4 MiB buffer holds before the flusher takes it. GlobalSetup appends for three seconds first: each
+// iteration is one invocation, too few for the tiered JIT to finish with TryAppend during BenchmarkDotNet's warm-up.
+// Both write to /dev/shm and keep at most 128 MiB there plus one iteration's records: past that the WAL truncates
+// and the peer rewinds.
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using Numa.Storage;
@@ -21,6 +22,7 @@ namespace Numa.Benchmarks;
 public class WalAppendBenchmarks
 {
     private const int Batch = 10_000;
+    private const int BufferBytes = 32 * WalOptions.MiB;
     private const long KeepBytes = 128L * WalOptions.MiB;
     private string _dir = null!;
     private WriteAheadLog _log = null!;
@@ -38,10 +40,10 @@ public class WalAppendBenchmarks
         _dir = Path.Combine(root, $"numa-bench-wal-{Guid.NewGuid():N}");
         _log = WriteAheadLog.Open(new WalOptions
         {
-            Directory = _dir, Durability = WalDurability.Interval(60_000), BufferBytes = 32 * WalOptions.MiB,
+            Directory = _dir, Durability = WalDurability.Interval(60_000), BufferBytes = BufferBytes,
             SegmentBytes = 256 * WalOptions.MiB, MaxLogBytes = long.MaxValue,
         });
-        _file = new FileStream(Path.Combine(_dir, "peer.log"), FileMode.Create, FileAccess.Write, FileShare.None, 4 * WalOptions.MiB);
+        _file = new FileStream(Path.Combine(_dir, "peer.log"), FileMode.Create, FileAccess.Write, FileShare.None, BufferBytes);
         _payload = new byte[Size];
         new Random(1).NextBytes(_payload);
         _record = new byte[28 + "vectors".Length + Size];
@@ -82,7 +84,7 @@ public class WalAppendBenchmarks
         return lsn;
     }
 
-    /// <summary>The same record bytes (header, name, payload, CRC-32C) through FileStream's 4 MiB write buffer.</summary>
+    /// <summary>The same record bytes (header, name, payload, CRC-32C, the WAL's clock) through a 32 MiB FileStream buffer.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch)]
     public long FileStream_buffered_write()
     {
@@ -91,7 +93,7 @@ public class WalAppendBenchmarks
         {
             BinaryPrimitives.WriteUInt32LittleEndian(r, (uint)r.Length);
             BinaryPrimitives.WriteInt64LittleEndian(r[8..], i);
-            BinaryPrimitives.WriteInt64LittleEndian(r[16..], DateTime.UtcNow.Ticks);
+            BinaryPrimitives.WriteInt64LittleEndian(r[16..], WalClock.NowUnixNanoseconds());
             r[24] = 1;
             BinaryPrimitives.WriteUInt16LittleEndian(r[26..], 7);
             "vectors"u8.CopyTo(r[28..]);

@@ -12,7 +12,7 @@ namespace Numa.Memory;
 /// A bump allocator over page- or 2 MiB-aligned chunks mapped with <c>mmap(2)</c> and bound with <c>mbind(2)</c>
 /// <i>before first touch</i>, so each page lands where the policy says. Allocation is a pointer bump (O(1));
 /// memory is returned all at once by <see cref="Reset"/> or <see cref="Dispose"/>. Allocations larger than half
-/// a chunk get a mapping of their own, straight from the kernel.
+/// a chunk that do not fit in what is left of the current chunk get a mapping of their own, straight from the kernel.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: an arena belongs to one worker (thread-per-core), as Seastar's per-shard memory does.
@@ -103,8 +103,18 @@ public sealed unsafe class NumaArena : IDisposable
     /// <summary>True when the arena's chunks are bound with mbind (the platform's binding is active).</summary>
     public bool IsBound => _platform.Binding == BindingState.Active && Policy != MemoryPolicy.Default;
 
-    /// <summary>Bytes handed out since creation or the last <see cref="Reset"/>, alignment padding included.</summary>
-    public long UsedBytes => _disposed ? 0 : _usedBeforeCurrent + (_cursor == null ? 0 : _chunkEnd - _cursor) + _largeBytes;
+    /// <summary>Bytes handed out since creation or the last <see cref="Reset"/>, alignment padding included.
+    /// Read from another thread while the owner allocates, it is a recent value, never a torn one below 0.</summary>
+    public long UsedBytes
+    {
+        get
+        {
+            if (_disposed) return 0;
+            byte* cursor = _cursor, end = _chunkEnd;   // Reset clears _chunkEnd before _cursor
+            long inCurrent = cursor == null || end == null || end < cursor ? 0 : end - cursor;
+            return _usedBeforeCurrent + inCurrent + _largeBytes;
+        }
+    }
 
     /// <summary>Bytes mapped from the kernel (chunks and large allocations).</summary>
     public long ReservedBytes => Volatile.Read(ref _reservedBytes);
@@ -197,14 +207,16 @@ public sealed unsafe class NumaArena : IDisposable
         if (_cursor != null && TryBump(size, alignment, out void* fits)) return fits;
         while (true)
         {
-            // Retire the current chunk and move to the next one, mapping it when Reset left none.
-            if (_cursor != null) _usedBeforeCurrent += _chunkEnd - _cursor;
-            _current++;
-            if (_current == _chunks.Count)
+            // Move to the next chunk, mapping it when Reset left none; then retire the current one. A failed map
+            // (mmap or mbind refused) leaves the arena as it was.
+            int next = _current + 1;
+            if (next == _chunks.Count)
             {
                 void* chunk = MapBound(_chunkBytes, "an arena chunk");
                 _chunks.Add(new Mapping((nint)chunk, _chunkBytes));
             }
+            if (_cursor != null) _usedBeforeCurrent += _chunkEnd - _cursor;
+            _current = next;
             var m = _chunks[_current];
             _limit = (byte*)m.Address;
             _chunkEnd = _cursor = _limit + m.Length;

@@ -289,4 +289,19 @@ public sealed unsafe class NumaArenaTests
         Assert.Contains(missing, e.Message);
         Assert.Contains("hugetlbfs", e.Message);
     }
+
+    [Fact]
+    public void A_chunk_that_cannot_be_mapped_leaves_the_arena_as_it_was()
+    {
+        // The mapping fails every time (the hugetlbfs directory does not exist): each try must report that cause,
+        // not an index error from a half-advanced chunk list, and count nothing as used.
+        string missing = Path.Combine(Path.GetTempPath(), "numa-no-such-dir-" + Guid.NewGuid().ToString("N"));
+        using var arena = new NumaArena(s_platform, new NumaArenaOptions { Nodes = [HomeNode], HugePages = HugePageMode.HugeTlbFs, HugeTlbFsPath = missing });
+
+        for (int attempt = 0; attempt < 3; attempt++)
+            Assert.Throws<NumaConfigurationException>(() => arena.Allocate(64));
+
+        Assert.Equal(0, arena.UsedBytes);
+        Assert.Equal(0, arena.ReservedBytes);
+    }
 }
