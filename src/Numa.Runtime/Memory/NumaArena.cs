@@ -35,8 +35,8 @@ public sealed unsafe class NumaArena : IDisposable
     // _cursor and _limit are both null, so the fast path always falls through to the slow path.
     private byte* _cursor;
     private byte* _limit;
-    private const nuint FastPathMaxAlignment = 4096;   // no page is smaller, so no chunk is aligned to less
     private byte* _chunkEnd;
+    private const nuint FastPathMaxAlignment = 4096;   // no page is smaller, so no chunk is aligned to less
 
     private readonly List<Mapping> _chunks = [];   // reused after Reset; _current indexes the one in use
     private int _current = -1;
@@ -134,9 +134,10 @@ public sealed unsafe class NumaArena : IDisposable
         nuint p = (cursor - size) & ~(alignment - 1);
         // size - 1 >= cursor - limit: the chunk is too small, there is no chunk (cursor == limit == 0), or size is 0
         // (unsigned wrap; zero-byte requests take the slow path). p < limit: the alignment padding does not fit.
-        // Alignments 1..4096 (powers of two, never above a chunk's alignment, which is at least a page) stay here; 0 and
-        // larger ones go to the slow path, which checks them. The alignment test folds away for a constant alignment.
-        if (size - 1 < cursor - limit && p >= limit && (alignment & (alignment - 1)) == 0 && alignment - 1 < FastPathMaxAlignment)
+        // Alignments 1..4096 (powers of two, never above a chunk's alignment, which is at least a page) stay here;
+        // 0 and larger ones go to the slow path, which checks them. The test folds away for a constant alignment.
+        if (size - 1 < cursor - limit && p >= limit
+            && (alignment & (alignment - 1)) == 0 && alignment - 1 < FastPathMaxAlignment)
         {
             _cursor = (byte*)p;
             return (void*)p;

@@ -22,7 +22,8 @@ namespace Numa.Storage;
 /// (Gopal et al., "Fast CRC Computation for iSCSI Polynomial Using CRC32 Instruction", Intel, 2011).
 /// From <see cref="FoldMinimumBytes"/> bytes on, where the CPU has 512-bit VPCLMULQDQ, whole 64-byte blocks are
 /// folded instead (Gopal et al., "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ Instruction",
-/// Intel, 2009), about three times the CRC32 instruction's rate on a 1 KiB record; the tail goes through the CRC32 instruction.
+/// Intel, 2009), about three times the CRC32 instruction's rate on a 1 KiB record; the tail goes through the CRC32
+/// instruction.
 /// </remarks>
 public static class Crc32C
 {
@@ -85,8 +86,8 @@ public static class Crc32C
 
     // Folding. A 128-bit lane loaded from memory is, bit 0 first, the coefficients of x^127 … x^0 of its 16 bytes
     // (the CRC is bit-reflected): low qword L, high qword H, lane = L·x^64 + H. Moving the lane D bits towards the
-    // end of the message multiplies it by x^D, and modulo P that is L·(x^(D+64) mod P) + H·(x^D mod P): two carry-less
-    // products of 64 × 32 bits. A reflected product carries one extra factor x, so the constants are x^(D+63) and
+    // end of the message multiplies it by x^D, and modulo P that is L·(x^(D+64) mod P) + H·(x^D mod P): two
+    // carry-less products of 64 × 32 bits. A reflected product carries one extra factor x, so the constants are x^(D+63) and
     // x^(D-1) mod P. Folding every block into the last keeps the value congruent to the message modulo P; the CRC32
     // instruction over the final 16 bytes then gives the message's register, exactly as over the message itself.
     // The starting register s enters as s XORed into the first four bytes (s·x^(n-32) + M has the CRC of M from s).
