@@ -1,7 +1,7 @@
 // CRC-32C at the folding threshold (256 B) and just above it (512 B), over a WAL record's size (1 KiB payload +
-// header), a 64 KiB block and a 1 MiB snapshot chunk: the
-// VPCLMULQDQ folding path that Crc32C.Compute takes on this CPU against the CRC32-instruction path (three streams)
-// it takes below 256 bytes and on CPUs without 512-bit carry-less multiply. Same run, same data.
+// header), a 64 KiB block and a 1 MiB snapshot chunk: the VPCLMULQDQ folding path that Crc32C.Compute takes on this
+// CPU against the CRC32-instruction path (three streams) it takes below 256 bytes and on CPUs without 512-bit
+// carry-less multiply. Same run, same data.
 using BenchmarkDotNet.Attributes;
 using Numa.Storage;
 

@@ -37,11 +37,11 @@ public static class Crc32C
     // Vector512.IsHardwareAccelerated: false when the user caps vectors at 256 bits (DOTNET_PreferredVectorBitWidth).
     internal static bool FoldingSupported => Pclmulqdq.V512.IsSupported && Vector512.IsHardwareAccelerated;
     // Per 128-bit lane (low qword, high qword): the constants that carry a lane D bits further along the message.
-    private static readonly Vector512<ulong> s_fold256Bytes = FoldConstants(2048);
-    private static readonly Vector512<ulong> s_fold64Bytes = FoldConstants(512);
-    private static readonly Vector128<ulong> s_fold48Bytes = FoldConstants(384).GetLower().GetLower();
-    private static readonly Vector128<ulong> s_fold32Bytes = FoldConstants(256).GetLower().GetLower();
-    private static readonly Vector128<ulong> s_fold16Bytes = FoldConstants(128).GetLower().GetLower();
+    private static readonly Vector512<ulong> s_fold256Bytes = EveryLane(FoldConstants(2048));
+    private static readonly Vector512<ulong> s_fold64Bytes = EveryLane(FoldConstants(512));
+    private static readonly Vector128<ulong> s_fold48Bytes = FoldConstants(384);
+    private static readonly Vector128<ulong> s_fold32Bytes = FoldConstants(256);
+    private static readonly Vector128<ulong> s_fold16Bytes = FoldConstants(128);
 
     /// <summary>The CRC-32C of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(~0u, data);
@@ -128,12 +128,15 @@ public static class Crc32C
     private static Vector128<ulong> FoldInto(Vector128<ulong> x, Vector128<ulong> k, Vector128<ulong> next) =>
         Pclmulqdq.CarrylessMultiply(x, k, 0x00) ^ Pclmulqdq.CarrylessMultiply(x, k, 0x11) ^ next;
 
-    // Each lane: (x^(D+63) mod P, x^(D-1) mod P) as reflected 64-bit operands (the coefficient of x^m at bit 63 - m).
-    private static Vector512<ulong> FoldConstants(int distanceBits)
+    // One lane: (x^(D+63) mod P, x^(D-1) mod P) as reflected 64-bit operands (the coefficient of x^m at bit 63 - m).
+    private static Vector128<ulong> FoldConstants(int distanceBits) => Vector128.Create(
+        (ulong)ReverseBits(XPowerModP(distanceBits + 63)) << 32,
+        (ulong)ReverseBits(XPowerModP(distanceBits - 1)) << 32);
+
+    private static Vector512<ulong> EveryLane(Vector128<ulong> lane)
     {
-        ulong low = (ulong)ReverseBits(XPowerModP(distanceBits + 63)) << 32;
-        ulong high = (ulong)ReverseBits(XPowerModP(distanceBits - 1)) << 32;
-        return Vector512.Create(low, high, low, high, low, high, low, high);
+        var half = Vector256.Create(lane, lane);
+        return Vector512.Create(half, half);
     }
 
     // x^n mod P over GF(2), in the normal (unreflected) order: bit m is the coefficient of x^m.

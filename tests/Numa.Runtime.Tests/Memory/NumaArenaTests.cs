@@ -171,7 +171,9 @@ public sealed unsafe class NumaArenaTests
         using var arena = NewArena();
 
         Assert.Throws<ArgumentException>(() => arena.Allocate(8, 1 << 20));
-        arena.Allocate(8, 16);   // with a 64 KiB chunk in use, which always holds an 8 KiB boundary: refused all the same (chunks are page-aligned)
+        // With a 64 KiB chunk in use, which always holds an 8 KiB boundary: refused all the same (chunks are
+        // page-aligned).
+        arena.Allocate(8, 16);
         Assert.Throws<ArgumentException>(() => arena.Allocate(8, 1 << 20));
         Assert.Throws<ArgumentException>(() => arena.Allocate(8, 1 << 13));
     }
