@@ -137,6 +137,27 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task Batched_DoExchange_answers_every_query_of_a_batch_and_refuses_batches_over_DoGet()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await FlightServer.StartAsync(new InMemoryVectorBackend(), null, ct);
+        using var client = new FlightClient(server.DataAddress);
+        var train = Random(600, seed: 6);
+        var queries = Random(40, seed: 7);
+        await VectorLoader.LoadAsync(client, "b", train, new LoadSettings(200, 600, 7, TimeSpan.Zero), null, ct);
+        using var folder = new TempFolder();
+        int[] truth = GroundTruth.GetAt(Path.Combine(folder.Path, "b.gt"), train.Vectors, train.Count, queries.Vectors, queries.Count, Dim, 5, 2, TextWriter.Null);
+
+        // 40 queries in batches of 7 from 2 workers: five full batches and a last one of 5, each query's hits its own.
+        var batched = await SearchBenchmark.MeasureAsync(client, SearchProtocol.DoExchange, "b", queries, queries.Count, 5, 20, 2, truth, 7, ct, batch: 7);
+        Assert.Equal(1.0, batched.Recall);
+        Assert.Equal((40, 2, 7), (batched.Queries, batched.Concurrency, batched.Batch));
+        Assert.Equal(0.0, (await SearchBenchmark.MeasureAsync(client, SearchProtocol.DoExchange, "b", queries, 12, 5, 20, 1, truth, 1000, ct, batch: 7)).Recall);
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            SearchBenchmark.MeasureAsync(client, SearchProtocol.DoGet, "b", queries, 10, 5, 20, 1, truth, 7, ct, batch: 2));
+    }
+
+    [Fact]
     public void Recall_counts_each_true_neighbour_once_within_the_first_k_and_percentiles_are_nearest_rank()
     {
         int[] truth = [1, 2, 3, 4, 5, 6];   // two queries, k = 3

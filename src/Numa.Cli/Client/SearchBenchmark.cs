@@ -10,8 +10,6 @@ using Numa.Vectors;
 
 namespace Numa.Cli.Client;
 
-/// <summary>One efSearch value measured against the server: recall@k (null without ground truth), queries per
-/// second over the wall time of the pass, and latency percentiles in milliseconds.</summary>
 /// <summary>How <c>numa bench</c> sends its queries.</summary>
 internal enum SearchProtocol
 {
@@ -22,7 +20,11 @@ internal enum SearchProtocol
     DoExchange,
 }
 
-internal sealed record ServerSearchPoint(int Ef, int K, double? Recall, double Qps, double P50Ms, double P95Ms, double P99Ms, int Queries, int Concurrency);
+/// <summary>One efSearch value measured against the server: recall@k (null without ground truth), queries per
+/// second over the wall time of the pass, and latency percentiles in milliseconds (a query's latency is its request's
+/// round trip, so every query of a <c>--batch</c> shares one).</summary>
+internal sealed record ServerSearchPoint(int Ef, int K, double? Recall, double Qps, double P50Ms, double P95Ms, double P99Ms, int Queries, int Concurrency,
+    int Batch = 1);
 
 internal static class SearchBenchmark
 {
@@ -35,14 +37,17 @@ internal static class SearchBenchmark
     /// equals <paramref name="startId"/> + one of its query's k true rows.</summary>
     /// <exception cref="RpcException">A search failed (NOT_FOUND: no such collection; INVALID_ARGUMENT: dimension).</exception>
     public static async Task<ServerSearchPoint> MeasureAsync(FlightClient client, SearchProtocol protocol, string collection, VectorDataset queries,
-        int count, int k, int ef, int concurrency, int[]? truth, long startId, CancellationToken cancellationToken)
+        int count, int k, int ef, int concurrency, int[]? truth, long startId, CancellationToken cancellationToken, int batch = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        if (batch > 1 && protocol != SearchProtocol.DoExchange)
+            throw new ArgumentException("Only DoExchange carries several queries per request (--batch).", nameof(batch));
         int n = Math.Min(count, queries.Count);
         var latencies = new double[n];
         var found = new ulong[n][];
-        int next = -1;
-        var workers = new Task[Math.Min(concurrency, n)];
+        int next = 0;
+        var workers = new Task[Math.Min(concurrency, (n + batch - 1) / batch)];
         var clock = Stopwatch.StartNew();
         for (int w = 0; w < workers.Length; w++)
         {
@@ -51,11 +56,12 @@ internal static class SearchBenchmark
                 await using var session = protocol == SearchProtocol.DoExchange
                     ? (ISearchSession)new ExchangeSession(client, collection, queries.Dimension, k, ef, cancellationToken)
                     : new TicketSession(client, collection, k, ef, cancellationToken);
-                for (int q; (q = Interlocked.Increment(ref next)) < n;)
+                for (int first; (first = Interlocked.Add(ref next, batch) - batch) < n;)
                 {
+                    int rows = Math.Min(batch, n - first);
                     long started = Stopwatch.GetTimestamp();
-                    found[q] = await session.SearchAsync(queries.Row(q)).ConfigureAwait(false);
-                    latencies[q] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    await session.SearchAsync(queries.Rows(first, rows), rows, found.AsMemory(first, rows)).ConfigureAwait(false);
+                    latencies.AsSpan(first, rows).Fill(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
             }, cancellationToken);
         }
@@ -63,19 +69,22 @@ internal static class SearchBenchmark
         double seconds = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
         return new ServerSearchPoint(ef, k, truth is null ? null : Recall(found, truth, k, startId), n / seconds,
-            Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), n, concurrency);
+            Percentile(latencies, 50), Percentile(latencies, 95), Percentile(latencies, 99), n, concurrency, batch);
     }
 
-    // One worker's way of asking: the ids of one query's hits, nearest first.
+    // One worker's way of asking: the ids of each query's hits, nearest first, into `found` (one entry per query).
     private interface ISearchSession : IAsyncDisposable
     {
-        ValueTask<ulong[]> SearchAsync(ReadOnlyMemory<float> query);
+        ValueTask SearchAsync(ReadOnlyMemory<float> vectors, int rows, Memory<ulong[]> found);
     }
 
     private sealed class TicketSession(FlightClient client, string collection, int k, int ef, CancellationToken cancellationToken) : ISearchSession
     {
-        public async ValueTask<ulong[]> SearchAsync(ReadOnlyMemory<float> query) =>
-            (await client.SearchAsync(collection, query, k, ef, cancellationToken).ConfigureAwait(false)).Ids;
+        public async ValueTask SearchAsync(ReadOnlyMemory<float> vectors, int rows, Memory<ulong[]> found)
+        {
+            var hits = await client.SearchAsync(collection, vectors, k, ef, cancellationToken).ConfigureAwait(false);
+            found.Span[0] = hits.Ids;
+        }
 
         public ValueTask DisposeAsync() => default;
     }
@@ -85,7 +94,7 @@ internal static class SearchBenchmark
         private readonly FlightExchangeStream _exchange;
         private readonly ArrowSchema _schema;
         private readonly CancellationToken _cancellationToken;
-        private byte[]? _options;                         // sent with the first query only
+        private byte[]? _options;                         // sent with the first request only
 
         public ExchangeSession(FlightClient client, string collection, int dimension, int k, int ef, CancellationToken cancellationToken)
         {
@@ -95,14 +104,30 @@ internal static class SearchBenchmark
             _cancellationToken = cancellationToken;
         }
 
-        public async ValueTask<ulong[]> SearchAsync(ReadOnlyMemory<float> query)
+        // One batch of `rows` queries; the answer holds (query = row in the batch, id, score), nearest first per query.
+        public async ValueTask SearchAsync(ReadOnlyMemory<float> vectors, int rows, Memory<ulong[]> found)
         {
-            var batch = new ArrowRecordBatch(_schema, 1, [ArrowArray.FixedSizeList(_schema.Fields[0].Type, 1, ArrowArray.Float32(query))]);
+            var batch = new ArrowRecordBatch(_schema, rows, [ArrowArray.FixedSizeList(_schema.Fields[0].Type, rows, ArrowArray.Float32(vectors))]);
             await _exchange.Writer.WriteAsync(batch, _options, _cancellationToken).ConfigureAwait(false);
             _options = null;
             var answer = await _exchange.Reader.ReadNextBatchAsync(_cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidDataException("The server ended the DoExchange before answering a query.");
-            return answer.Column("id").GetValues<ulong>().ToArray();
+            var ids = answer.Column("id").GetValues<ulong>();
+            if (rows == 1)
+            {
+                found.Span[0] = ids.ToArray();
+                return;
+            }
+            var query = answer.Column("query").GetValues<int>();
+            var hits = new List<ulong>[rows];
+            for (int r = 0; r < rows; r++) hits[r] = [];
+            for (int i = 0; i < ids.Length; i++)
+            {
+                if ((uint)query[i] >= (uint)rows)
+                    throw new InvalidDataException($"The server answered for query {query[i]} of a batch of {rows}.");
+                hits[query[i]].Add(ids[i]);
+            }
+            for (int r = 0; r < rows; r++) found.Span[r] = [.. hits[r]];
         }
 
         public async ValueTask DisposeAsync()

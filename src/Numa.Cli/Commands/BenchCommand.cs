@@ -47,6 +47,12 @@ internal static class BenchCommand
             "per worker, each query a one-row Arrow batch (no JSON, no new HTTP/2 stream per query).",
         DefaultValueFactory = _ => "doget",
     };
+    private static readonly Option<int> Batch = new("--batch")
+    {
+        Description = "Queries per request with --protocol doexchange: each request is one Arrow batch of N query rows, and every query " +
+            "in it gets the request's round trip as its latency.",
+        DefaultValueFactory = _ => 1,
+    };
     private static readonly Option<string> Address = ClientCommand.Address();
     private static readonly Option<string?> Token = ClientCommand.Token();
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object per ef (ef, k, recall, qps, p50_ms, p95_ms, p99_ms, queries, concurrency) instead of a table." };
@@ -57,7 +63,7 @@ internal static class BenchCommand
             "Search a collection of a Flight data server (DoGet search tickets with k and ef) with every query, for each --ef; report " +
             "recall@k against exact L2 neighbours among the train vectors (collection ids = train row + start-id), QPS over the wall time " +
             "and p50/p95/p99 latency. Exit 0: measured; 1: server or transport error; 2: usage or input error.");
-        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, InProcess, Protocol, Address, Token, Json })
+        foreach (var o in new Option[] { Collection, Queries, FashionMnist, K, Efs, Concurrency, Limit, Train, TrainLimit, StartId, GroundTruthPath, Warmup, InProcess, Protocol, Batch, Address, Token, Json })
             command.Options.Add(o);
         command.Action = ClientCommand.Action("bench", RunAsync);
         return command;
@@ -77,7 +83,12 @@ internal static class BenchCommand
             "doexchange" => SearchProtocol.DoExchange,
             var other => throw new FormatException($"--protocol {other}: use doget or doexchange."),
         };
+        int batch = result.GetValue(Batch);
+        if (batch < 1) throw new FormatException("--batch must be positive.");
+        if (batch > 1 && protocol != SearchProtocol.DoExchange) throw new FormatException("--batch needs --protocol doexchange (a DoGet ticket holds one query).");
         int[] efs = BenchIndexCommand.ParseList(result.GetValue(Efs)!, "--ef");
+        if (efs.FirstOrDefault(ef => ef < k) is > 0 and var narrow)
+            throw new FormatException(Invariant($"--ef {narrow} is below --k {k}: a search keeps at least k candidates (give --ef values >= k)."));
         if (collection.Length == 0) throw new FormatException("--collection is empty.");
         if (k < 1 || concurrency < 1) throw new FormatException("--k and --concurrency must be positive.");
         if (limit is < 1 || trainLimit is < 1) throw new FormatException("--limit and --train-limit must be positive.");
@@ -112,13 +123,14 @@ internal static class BenchCommand
             for (int sent = 0; sent < warmup; sent += queries.Count)
                 SearchBenchmark.MeasureInProcess(local, queries, warmup - sent, k, efs[0], concurrency, null, startId);
         for (int sent = 0; sent < warmup; sent += queries.Count)   // JIT, connections and the server's caches, before anything is timed
-            await SearchBenchmark.MeasureAsync(client, protocol, collection, queries, warmup - sent, k, efs[0], concurrency, null, startId, cancellationToken).ConfigureAwait(false);
+            await SearchBenchmark.MeasureAsync(client, protocol, collection, queries, warmup - sent, k, efs[0], concurrency, null, startId, cancellationToken, batch)
+                .ConfigureAwait(false);
         var points = new List<ServerSearchPoint>();
         var peers = new List<ServerSearchPoint?>();
         foreach (int ef in efs)
         {
-            var point = await SearchBenchmark.MeasureAsync(client, protocol, collection, queries, queries.Count, k, ef, concurrency, truth, startId, cancellationToken)
-                .ConfigureAwait(false);
+            var point = await SearchBenchmark.MeasureAsync(client, protocol, collection, queries, queries.Count, k, ef, concurrency, truth, startId, cancellationToken,
+                batch).ConfigureAwait(false);
             points.Add(point);
             var peer = local is null ? null : SearchBenchmark.MeasureInProcess(local, queries, queries.Count, k, ef, concurrency, truth, startId);
             peers.Add(peer);
@@ -128,7 +140,7 @@ internal static class BenchCommand
         }
         if (!json)
         {
-            Console.Out.WriteLine(Invariant($"numa bench: '{collection}' at {client.Address} by {result.GetValue(Protocol)}, {points[0].Queries} queries, k={k}, concurrency {concurrency}"));
+            Console.Out.WriteLine(Invariant($"numa bench: '{collection}' at {client.Address} by {result.GetValue(Protocol)}, {points[0].Queries} queries, k={k}, concurrency {concurrency}, {batch} per request"));
             AnsiConsole.Write(Table(points, peers, k));
         }
         return 0;
@@ -156,6 +168,7 @@ internal static class BenchCommand
         ["p99_ms"] = Math.Round(p.P99Ms, 3),
         ["queries"] = p.Queries,
         ["concurrency"] = p.Concurrency,
+        ["batch"] = p.Batch,
     };
 
     private static Table Table(List<ServerSearchPoint> points, List<ServerSearchPoint?> peers, int k)

@@ -97,7 +97,7 @@ if start_server "$data" "$results/serve-2.log"; then
   graph=$(ls "$data"/shard-0/graphs/*.hnsw 2>/dev/null | head -1)
   if [[ -n $graph && ! -d $data/shard-1 ]]; then
     echo "== Flight vs the same index in-process (one shard; numbers, not assertions)"
-    for protocol in doget doexchange; do
+    for protocol in doget doexchange "doexchange --batch 16"; do
       echo "-- by $protocol"
       "$numa" bench --collection fashion --fashion-mnist --address "$data_address" --ef 20,40,80 --protocol $protocol --in-process "$graph" --json 2>/dev/null
     done
