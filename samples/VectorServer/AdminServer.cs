@@ -94,7 +94,7 @@ internal sealed class AdminServer : IAsyncDisposable
                 await Error(context, 404, $"No endpoint {path}. Try /healthz, /readyz, /metrics, /api/v1/numa/topology, /api/v1/numa/stats, /api/v1/numa/strategy, /api/v1/numa/graph.").ConfigureAwait(false);
                 return;
             }
-            if (_host.Options.Token is { } token && request.Headers.Authorization.ToString() != $"Bearer {token}")
+            if (_host.Options.Token is { } token && !Hosting.BearerToken.Matches(request.Headers.Authorization.ToString(), System.Text.Encoding.UTF8.GetBytes(token)))
             {
                 await Error(context, 401, "This server needs 'authorization: Bearer <token>'.").ConfigureAwait(false);
                 return;
@@ -146,7 +146,12 @@ internal sealed class AdminServer : IAsyncDisposable
         {
             body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is JsonException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)   // 413 for a body over the limit, 400 for a broken one
+        {
+            await Error(context, e.StatusCode, $"The request body was refused: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+        catch (JsonException e)
         {
             await Error(context, 400, $"The body must be JSON like {{\"strategy\":\"local_node\"}}: {e.Message}").ConfigureAwait(false);
             return;

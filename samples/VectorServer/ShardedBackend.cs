@@ -469,7 +469,9 @@ internal sealed class ShardedBackend : IVectorBackend
         VectorBackendException => null,
         WalException wal => new VectorBackendException(VectorBackendError.Unavailable,
             $"{(shard >= 0 ? $"Shard {shard}: " : "")}the write-ahead log failed, nothing more is accepted until the server is restarted: {wal.Message}"),
-        IOException io => new VectorBackendException(VectorBackendError.Unavailable, $"A storage operation failed: {io.Message}"),
+        // fdatasync/mmap errors (ENOSPC, EIO), permissions, and snapshots that cannot be written: the same as I/O.
+        IOException or Native.NumaNativeException or UnauthorizedAccessException or Storage.Snapshots.SnapshotException =>
+            new VectorBackendException(VectorBackendError.Unavailable, $"A storage operation failed: {e.Message}"),
         _ => null,
     };
 

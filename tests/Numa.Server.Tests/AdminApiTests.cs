@@ -67,6 +67,9 @@ public sealed class AdminApiTests
         Assert.Contains("local_node, round_robin, most_memory, disabled", await unknown.Content.ReadAsStringAsync());
         var garbage = await server.Admin.PostAsync("/api/v1/numa/strategy", new StringContent("{not json"));
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        var huge = await server.Admin.PostAsync("/api/v1/numa/strategy", new StringContent("{\"strategy\":\"" + new string('x', 100_000) + "\"}"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
+        Assert.Equal("round_robin", (string)JsonNode.Parse(await server.Admin.GetStringAsync("/api/v1/numa/strategy"))!["strategy"]!);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await server.Admin.DeleteAsync("/api/v1/numa/strategy")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Admin.GetAsync("/api/v2/nothing")).StatusCode);
     }
@@ -86,6 +89,13 @@ public sealed class AdminApiTests
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/numa/stats");
         request.Headers.Authorization = new("Bearer", "s3cret");
         Assert.Equal(HttpStatusCode.OK, (await server.Admin.SendAsync(request)).StatusCode);
+        // The scheme in any case (RFC 6750), as Flight accepts it; a wrong token is still refused.
+        using var lower = new HttpRequestMessage(HttpMethod.Get, "/api/v1/numa/stats");
+        lower.Headers.TryAddWithoutValidation("authorization", "bearer s3cret");
+        Assert.Equal(HttpStatusCode.OK, (await server.Admin.SendAsync(lower)).StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/v1/numa/stats");
+        wrong.Headers.Authorization = new("Bearer", "s3cre");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Admin.SendAsync(wrong)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Admin.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Admin.GetAsync("/metrics")).StatusCode);
     }

@@ -114,7 +114,8 @@ public sealed partial class FlightService
         const string What = "VectorSearch body";
         string dataset = FlightJson.String(root, "dataset", What, true)!;
         long k = FlightJson.Integer(root, "k", What, 10);
-        if (k is < 1 or > int.MaxValue) throw FlightJson.Invalid("k must be at least 1.");
+        if (k < 1) throw FlightJson.Invalid("k must be at least 1.");
+        if (k > int.MaxValue) throw FlightJson.Invalid($"k = {k} is larger than {int.MaxValue}.");
         int? ef = FlightJson.Ef(root, What);
         var filters = FlightJson.Filters(root, What);
         var queries = new List<float[]>();

@@ -148,7 +148,8 @@ public sealed partial class FlightService
         if (appMetadata.IsEmpty) return (k, ef);
         using var options = FlightJson.Parse(appMetadata, What);
         long newK = FlightJson.Integer(options.RootElement, "k", What, k);
-        if (newK is < 1 or > int.MaxValue) throw FlightJson.Invalid("k must be at least 1.");
+        if (newK < 1) throw FlightJson.Invalid("k must be at least 1.");
+        if (newK > int.MaxValue) throw FlightJson.Invalid($"k = {newK} is larger than {int.MaxValue}.");
         return ((int)newK, FlightJson.Ef(options.RootElement, What) ?? ef);
     }
 

@@ -30,7 +30,16 @@ public sealed partial class FlightService
             };
             if (!valid) throw FlightJson.Invalid($"ListFlights: unsupported filter {filter.Field} {filter.Operator} {filter.Value} (fields: name, rows).");
         }
-        foreach (var info in _backend.ListCollections())
+        IReadOnlyList<VectorCollectionInfo> collections;
+        try
+        {
+            collections = _backend.ListCollections();
+        }
+        catch (Exception ex) when (Translate(ex) is { } status)
+        {
+            throw status;
+        }
+        foreach (var info in collections)
         {
             if (Matches(info, filters))
                 await responses.WriteAsync(ToFlightInfo(info), context.CancellationToken).ConfigureAwait(false);

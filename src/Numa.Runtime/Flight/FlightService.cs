@@ -109,10 +109,7 @@ public sealed partial class FlightService
 
     private bool HasValidHeader(GrpcServerCallContext context)
     {
-        string? value = context.RequestHeaders.GetValue("authorization");
-        const string Prefix = "Bearer ";
-        if (value is null || !value.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(value[Prefix.Length..].Trim()), _token);
+        return Hosting.BearerToken.Matches(context.RequestHeaders.GetValue("authorization"), _token);
     }
 
     // The status a refused request ends with; null for faults that should surface as UNKNOWN (and be logged).

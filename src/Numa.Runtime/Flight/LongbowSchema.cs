@@ -33,9 +33,12 @@ public static class LongbowSchema
         ArgumentNullException.ThrowIfNull(schema);
         int dimension = 0;
         bool hasId = false;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var field in schema.Fields)
         {
             var type = field.Type;
+            // Two columns of one name would leave it open which one is the data (the dimension from one, rows from the other).
+            if (!seen.Add(field.Name)) throw Invalid($"Collection '{collection}': the schema has two columns named '{field.Name}'; it has [{schema}].");
             switch (field.Name)
             {
                 case "id" when type.Id == ArrowTypeId.Int64:

@@ -266,6 +266,13 @@ public class FlightServiceTests
         Assert.Equal(GrpcStatusCode.InvalidArgument, put.StatusCode);
         Assert.Contains("dimension mismatch: expected 8, got 4", put.Status.Detail);
 
+        var twoVectors = new ArrowSchema([new ArrowField("id", ArrowType.Int64), new ArrowField("vector", ArrowType.FixedSizeList(ArrowType.Float32, 4)),
+            new ArrowField("vector", ArrowType.FixedSizeList(ArrowType.Float32, 8))]);
+        var duplicate = await Assert.ThrowsAsync<RpcException>(() => host.Data.PutAsync("e", twoVectors, [], ct));
+        Assert.Equal(GrpcStatusCode.InvalidArgument, duplicate.StatusCode);
+        Assert.Contains("two columns named 'vector'", duplicate.Status.Detail);
+        Assert.DoesNotContain(host.Backend.ListCollections(), c => c.Name == "e");
+
         var noVector = new ArrowSchema([new ArrowField("id", ArrowType.Int64)]);
         var schemaError = await Assert.ThrowsAsync<RpcException>(() => host.Data.PutAsync("d", noVector, [], ct));
         Assert.Equal(GrpcStatusCode.InvalidArgument, schemaError.StatusCode);
