@@ -18,13 +18,18 @@ public sealed class FlightBatchReader : IDisposable
     private readonly GrpcStreamReader<FlightDataMessage> _source;
     private readonly ArrowReadOptions _options;
     private readonly IDisposable? _owner;
+    private readonly Action<ReadOnlyMemory<byte>>? _onAppMetadata;
     private long _messages;
 
-    internal FlightBatchReader(GrpcStreamReader<FlightDataMessage> source, ArrowReadOptions? options, IDisposable? owner)
+    // onAppMetadata: called, in stream order, with every non-empty app_metadata, those of metadata-only messages
+    // included, before the batch after them is returned (DoExchange's options).
+    internal FlightBatchReader(GrpcStreamReader<FlightDataMessage> source, ArrowReadOptions? options, IDisposable? owner,
+        Action<ReadOnlyMemory<byte>>? onAppMetadata = null)
     {
         _source = source;
         _options = options ?? ArrowReadOptions.Default;
         _owner = owner;
+        _onAppMetadata = onAppMetadata;
     }
 
     /// <summary>The descriptor of the first message that had one (DoPut, DoExchange); null otherwise.</summary>
@@ -88,6 +93,7 @@ public sealed class FlightBatchReader : IDisposable
             _messages++;
             Descriptor ??= message.Descriptor;
             AppMetadata = message.AppMetadata;
+            if (!message.AppMetadata.IsEmpty) _onAppMetadata?.Invoke(message.AppMetadata);
             if (!message.DataHeader.IsEmpty) return message;
         }
         return null;

@@ -100,12 +100,12 @@ public sealed partial class FlightService
     {
         Authorize(context);
         var token = context.CancellationToken;
-        using var reader = new FlightBatchReader(requests, _options.ArrowReadOptions, null);
+        (int K, int? Ef) options = (10, null);       // every app_metadata, metadata-only messages too, updates them
+        using var reader = new FlightBatchReader(requests, _options.ArrowReadOptions, null, m => options = ReadOptions(m, options.K, options.Ef));
         try
         {
             var schema = await reader.ReadSchemaAsync(token).ConfigureAwait(false);
             string name = CollectionOf(reader.Descriptor, "DoExchange");
-            var (k, ef) = ReadOptions(reader.AppMetadata, 10, null);
             int vectorColumn = schema.IndexOf("vector");
             if (vectorColumn < 0 || schema.Fields[vectorColumn].Type is not { Id: ArrowTypeId.FixedSizeList } type
                 || type.ValueField!.Type.Id != ArrowTypeId.Float32)
@@ -115,7 +115,7 @@ public sealed partial class FlightService
             var empty = Array.Empty<VectorFilter>();
             while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
             {
-                (k, ef) = ReadOptions(reader.AppMetadata, k, ef);
+                var (k, ef) = options;
                 var vectors = batch.Columns[vectorColumn];
                 var queries = new List<int>();
                 var ids = new List<ulong>();

@@ -226,6 +226,17 @@ public class FlightServiceTests
         Assert.Equal(5UL, answer.Column("id").GetValues<ulong>()[0]);
         Assert.Equal(40UL, answer.Column("id").GetValues<ulong>()[2]);
         Assert.Null(await exchange.Reader.ReadNextBatchAsync(ct));
+
+        // Options in metadata-only messages (pyarrow's write_metadata) hold for the batches after them, each key kept
+        // until a later message changes it.
+        using var second = host.Data.StartExchange(FlightClient.PathDescriptor("ex"), querySchema, ct);
+        await second.Writer.WriteMetadataAsync("""{"k":3}"""u8.ToArray(), ct);
+        await second.Writer.WriteMetadataAsync("""{"ef":50}"""u8.ToArray(), ct);
+        await second.Writer.WriteAsync(queries, default, ct);
+        await second.CompleteAsync(ct);
+        var three = await second.Reader.ReadNextBatchAsync(ct);
+        Assert.NotNull(three);
+        Assert.Equal([0, 0, 0, 1, 1, 1], three.Column("query").GetValues<int>().ToArray());
     }
 
     [Fact]
