@@ -106,16 +106,18 @@ internal sealed class Catalog
         }
     }
 
-    /// <summary>Fixes the dimension of a collection on its first put; returns the dimension it has (0: it is gone).</summary>
+    /// <summary>Fixes the dimension of a collection on its first put; returns its entry after that (null: it is
+    /// gone), whose dimension may differ from <paramref name="dimension"/> when an earlier put fixed it.</summary>
     /// <exception cref="VectorBackendException">Unavailable: the catalog could not be written.</exception>
-    public int Adopt(string name, int dimension)
+    public CatalogEntry? Adopt(string name, int dimension)
     {
         lock (_lock)
         {
-            if (!_collections.TryGetValue(name, out var entry)) return 0;
-            if (entry.Dimension != 0) return entry.Dimension;
-            Commit(new(_collections) { [name] = entry with { Dimension = dimension } });
-            return dimension;
+            if (!_collections.TryGetValue(name, out var entry)) return null;
+            if (entry.Dimension != 0) return entry;
+            var adopted = entry with { Dimension = dimension };
+            Commit(new(_collections) { [name] = adopted });
+            return adopted;
         }
     }
 

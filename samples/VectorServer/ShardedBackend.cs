@@ -110,22 +110,33 @@ internal sealed class ShardedBackend : IVectorBackend
 
     // ---- ingest ----
 
-    public void BeginPut(string name, ArrowSchema schema)
+    public IVectorPut BeginPut(string name, ArrowSchema schema)
     {
         CheckName(name);
         ArgumentNullException.ThrowIfNull(schema);
         int dimension = LongbowSchema.Check(name, schema, storesMetadata: false);
         if (!_catalog.TryGet(name, out _)) _catalog.TryAdd(name, dimension);    // false: a concurrent put created it
-        int fixedDimension = _catalog.Adopt(name, dimension);
-        if (fixedDimension == 0) throw NotFound(name);
-        if (fixedDimension != dimension)
-            throw Invalid($"Collection '{name}': dimension mismatch: the collection has {fixedDimension}, this put has {dimension}.");
+        if (_catalog.Adopt(name, dimension) is not { } collection) throw NotFound(name);
+        if (collection.Dimension != dimension)
+            throw Invalid($"Collection '{name}': dimension mismatch: the collection has {collection.Dimension}, this put has {dimension}.");
+        return new Put(this, name, collection);
     }
 
-    public async ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken)
+    // A put is bound to the incarnation (catalog generation) it began on: once that is deleted, its batches are refused
+    // here, and the shards refuse the ones already queued (their generation is no longer current).
+    private sealed class Put(ShardedBackend owner, string name, CatalogEntry collection) : IVectorPut
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (!_catalog.TryGetEntry(name, out var collection)) throw NotFound(name);
+        public ValueTask<IngestResult> AppendAsync(ArrowRecordBatch batch, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            if (!owner._catalog.IsCurrent(name, collection.Generation))
+                throw new VectorBackendException(VectorBackendError.NotFound, $"Collection '{name}' was deleted during the put; its later batches are not stored.");
+            return owner.AppendAsync(name, collection, batch, cancellationToken);
+        }
+    }
+
+    private async ValueTask<IngestResult> AppendAsync(string name, CatalogEntry collection, ArrowRecordBatch batch, CancellationToken cancellationToken)
+    {
         int dimension = collection.Dimension;
         var jobs = BuildJobs(name, collection.Generation, batch, dimension);
         var durable = new List<Task>(jobs.Count);

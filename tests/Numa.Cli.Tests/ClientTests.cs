@@ -202,9 +202,7 @@ public sealed class ClientTests
         public VectorCollectionInfo GetCollection(string name) => _inner.GetCollection(name);
         public void CreateCollection(string name, bool overwrite) => _inner.CreateCollection(name, overwrite);
         public void DeleteCollection(string name) => _inner.DeleteCollection(name);
-        public void BeginPut(string name, ArrowSchema schema) => _inner.BeginPut(name, schema);
-        public ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken) =>
-            _inner.AppendAsync(name, batch, cancellationToken);
+        public IVectorPut BeginPut(string name, ArrowSchema schema) => _inner.BeginPut(name, schema);
         public ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
             IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken) =>
             _inner.SearchAsync(name, query, k, ef, filters, cancellationToken);

@@ -145,6 +145,33 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task A_put_stream_that_outlives_a_delete_and_a_re_create_of_its_collection_is_refused_NOT_FOUND()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        var schema = Vectors.Schema(Dimension);
+        using var put = server.Data.StartPut(FlightClient.PathDescriptor("docs"), schema, TestContext.Current.CancellationToken);
+        await put.WriteAsync(Vectors.Batch(schema, 0, Vectors.Random(10, Dimension, 30), 10));
+        var deadline = DateTime.UtcNow + Patience;
+        while (!server.Host.Catalog.TryGet("docs", out _) || (long)(await server.GraphStatsAsync("docs"))["rows"]! != 10)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the put's first batch was never stored");
+            await Task.Delay(10);
+        }
+        await server.Data.DoActionAsync("DeleteNamespace", Json("{\"name\":\"docs\"}")).WaitAsync(Patience);
+        await Vectors.PutAsync(server.Data, "docs", Vectors.Random(5, Dimension, 31), Dimension, firstId: 1000);   // same name, same dimension
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await put.WriteAsync(Vectors.Batch(schema, 0, Vectors.Random(20, Dimension, 32), 20));
+            await put.CompleteAsync().WaitAsync(Patience);
+        });
+        Assert.Equal(GrpcStatusCode.NotFound, refused.StatusCode);
+        Assert.Contains("was deleted during the put", refused.Status.Detail);
+        Assert.Equal(5, (long)(await server.GraphStatsAsync("docs"))["rows"]!);
+    }
+
+    [Fact]
     public async Task Shard_data_without_a_catalog_is_refused_rather_than_discarded()
     {
         using var dir = new TempDirectory();

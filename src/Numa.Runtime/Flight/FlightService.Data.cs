@@ -30,13 +30,13 @@ public sealed partial class FlightService
         {
             var schema = await reader.ReadSchemaAsync(token).ConfigureAwait(false);
             string name = CollectionOf(reader.Descriptor, "DoPut");
-            _backend.BeginPut(name, schema);
+            var put = _backend.BeginPut(name, schema);
             long rows = 0, batches = 0;
             bool slow = false;
             var durable = new List<Task>();          // batches accepted but not yet durable; all awaited before "ok"
             while (await reader.ReadNextBatchAsync(token).ConfigureAwait(false) is { } batch)
             {
-                var ack = await _backend.AppendAsync(name, batch, token).ConfigureAwait(false);
+                var ack = await put.AppendAsync(batch, token).ConfigureAwait(false);
                 if (ack.Durable is { IsCompletedSuccessfully: false } pending) durable.Add(pending);
                 rows += batch.Length;
                 batches++;

@@ -32,14 +32,10 @@ public interface IVectorBackend
 
     /// <summary>Checks a put's schema against the collection (creating the collection when missing) before any batch
     /// arrives: an <c>id</c> Int64 column, a <c>vector</c> FixedSizeList&lt;Float32&gt; column, optional
-    /// <c>metadata</c> Utf8 and <c>timestamp</c> Timestamp, nothing else; the same fields as earlier puts.</summary>
+    /// <c>metadata</c> Utf8 and <c>timestamp</c> Timestamp, nothing else; the same fields as earlier puts.
+    /// Returns the put's target, bound to this incarnation of the collection.</summary>
     /// <exception cref="VectorBackendException">InvalidArgument naming the column and what is wrong.</exception>
-    void BeginPut(string name, ArrowSchema schema);
-
-    /// <summary>Stores one batch of <see cref="BeginPut"/>'s schema. The batch views the received message body,
-    /// which the backend may keep (it is not reused by the service).</summary>
-    /// <exception cref="VectorBackendException">InvalidArgument (nulls in id or vector); NotFound (deleted meanwhile).</exception>
-    ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken);
+    IVectorPut BeginPut(string name, ArrowSchema schema);
 
     /// <summary>The <paramref name="k"/> live rows nearest to <paramref name="query"/> (L2) that pass every filter,
     /// nearest first. <paramref name="ef"/> is the search breadth of an approximate index (HNSW efSearch; null: the

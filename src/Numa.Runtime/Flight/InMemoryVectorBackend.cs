@@ -57,7 +57,7 @@ public sealed class InMemoryVectorBackend : IVectorBackend
     }
 
     /// <inheritdoc/>
-    public void BeginPut(string name, ArrowSchema schema)
+    public IVectorPut BeginPut(string name, ArrowSchema schema)
     {
         CheckName(name);
         ArgumentNullException.ThrowIfNull(schema);
@@ -68,14 +68,24 @@ public sealed class InMemoryVectorBackend : IVectorBackend
             if (!_collections.TryGetValue(name, out collection!)) _collections.Add(name, collection = new Collection(name));
         }
         collection.Adopt(schema, dimension);
+        return new Put(this, name, collection);
     }
 
-    /// <inheritdoc/>
-    public ValueTask<IngestResult> AppendAsync(string name, ArrowRecordBatch batch, CancellationToken cancellationToken)
+    // A put writes to the Collection object it began on; a delete, or a CreateNamespace with overwrite, replaces that
+    // object in the map, and the put's later batches are refused.
+    private sealed class Put(InMemoryVectorBackend owner, string name, Collection collection) : IVectorPut
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        long live = Find(name).Append(batch);
-        return ValueTask.FromResult(live > SlowDownAboveRows ? new IngestResult(true, "memory_pressure") : IngestResult.Accepted);
+        public ValueTask<IngestResult> AppendAsync(ArrowRecordBatch batch, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            lock (owner._lock)
+            {
+                if (!owner._collections.TryGetValue(name, out var current) || !ReferenceEquals(current, collection))
+                    throw new VectorBackendException(VectorBackendError.NotFound, $"Collection '{name}' was deleted or replaced during the put.");
+            }
+            long live = collection.Append(batch);
+            return ValueTask.FromResult(live > owner.SlowDownAboveRows ? new IngestResult(true, "memory_pressure") : IngestResult.Accepted);
+        }
     }
 
     /// <inheritdoc/>
@@ -162,8 +172,6 @@ public sealed class InMemoryVectorBackend : IVectorBackend
             foreach (var column in batch.Columns) bytes += ColumnBytes(column);
             lock (_lock)
             {
-                if (_schema is null)   // BeginPut adopted the put's schema, and the batch was decoded with it
-                    throw new VectorBackendException(VectorBackendError.FailedPrecondition, $"Collection '{name}' was emptied during the put.");
                 int index = _batches.Count;
                 var stored = new Stored(batch, idColumn, vectorColumn);
                 _batches.Add(stored);

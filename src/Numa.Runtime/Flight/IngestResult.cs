@@ -1,7 +1,7 @@
 // A backend's answer to one appended batch: accepted, whether the client should slow down, and when it is durable.
 namespace Numa.Flight;
 
-/// <summary>The outcome of <see cref="IVectorBackend.AppendAsync"/>: the batch is accepted; when <see cref="SlowDown"/>
+/// <summary>The outcome of <see cref="IVectorPut.AppendAsync"/>: the batch is accepted; when <see cref="SlowDown"/>
 /// is true the backend is under pressure (Longbow: WAL queue above 80 %) and DoPut tells the client with a
 /// <c>{"status":"slow_down","reason":…}</c> PutResult.</summary>
 /// <param name="SlowDown">The backend is under pressure.</param>

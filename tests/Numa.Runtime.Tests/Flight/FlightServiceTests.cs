@@ -240,6 +240,33 @@ public class FlightServiceTests
     }
 
     [Fact]
+    public async Task A_put_that_outlives_a_delete_and_a_re_create_of_its_collection_is_refused_and_stores_nothing_there()
+    {
+        await using var host = await FlightTestHost.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var schema = FlightTestHost.Schema(Dim);
+        using var put = host.Data.StartPut(FlightClient.PathDescriptor("re"), schema, ct);
+        await put.WriteAsync(FlightTestHost.Batch(schema, 0, 10, seed: 20, out _), ct);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (host.Backend.ListCollections().FirstOrDefault(c => c.Name == "re") is not { Rows: 10 })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the put's first batch was never stored");
+            await Task.Delay(10, ct);
+        }
+        host.Backend.DeleteCollection("re");
+        await host.Data.PutAsync("re", schema, [FlightTestHost.Batch(schema, 100, 5, seed: 21, out _)], ct);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await put.WriteAsync(FlightTestHost.Batch(schema, 10, 20, seed: 22, out _), ct);
+            await put.CompleteAsync(ct);
+        });
+        Assert.Equal(GrpcStatusCode.NotFound, refused.StatusCode);
+        Assert.Contains("was deleted or replaced during the put", refused.Status.Detail);
+        Assert.Equal(5, host.Backend.GetCollection("re").Rows);
+    }
+
+    [Fact]
     public async Task Backpressure_sends_one_slow_down_PutResult_and_keeps_every_batch()
     {
         await using var host = await FlightTestHost.StartAsync(backend: new InMemoryVectorBackend { SlowDownAboveRows = 15 });
