@@ -1,6 +1,7 @@
 // `numa serve`: the vector server under the Generic Host — settings from appsettings.json, NUMA_* environment
 // variables and the command line (later wins), graceful shutdown on SIGTERM/SIGINT, exit 0 after a clean stop.
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,8 +33,23 @@ internal static class ServeCommand
             "SIGTERM or Ctrl+C stops it gracefully (drain, flush, snapshot).");
         foreach (var option in new Option[] { Data, Listen, DataPort, MetaPort, AdminPort, Shards, Policy, Token, Durability, Strategy, Config })
             command.Options.Add(option);
-        command.SetAction((result, cancellationToken) => RunAsync(result));
+        command.Action = new ServeAction();
         return command;
+    }
+
+    // ClearsParseErrors: a bad option value (--data-port abc) is a wrong setting like NUMA_DATAPORT=abc: one line per
+    // error and exit 2 (System.CommandLine's own parse-error action exits 1, which here means a start that failed).
+    private sealed class ServeAction : AsynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken = default)
+        {
+            if (parseResult.Errors.Count == 0) return RunAsync(parseResult);
+            foreach (var error in parseResult.Errors) Console.Error.WriteLine($"numa serve: {error.Message}");
+            Console.Error.WriteLine("See 'numa serve --help'.");
+            return Task.FromResult(2);
+        }
     }
 
     private static async Task<int> RunAsync(ParseResult result)
@@ -49,8 +65,16 @@ internal static class ServeCommand
             Console.Error.WriteLine($"numa serve: the settings file {missing.FullName} does not exist.");
             return 2;
         }
+        try
+        {
+            builder.Configuration.AddJsonFile(configFile, optional: true);   // read here: a broken file throws now
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"numa serve: the settings file {configFile} is not valid JSON: {e.InnerException?.Message ?? e.Message}");
+            return 2;
+        }
         builder.Configuration
-            .AddJsonFile(configFile, optional: true)
             .AddEnvironmentVariables("NUMA_")
             .AddInMemoryCollection(CommandLineSettings(result));
         builder.Logging.ClearProviders()
