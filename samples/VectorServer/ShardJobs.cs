@@ -28,9 +28,10 @@ internal abstract class ShardJob<T> : ShardJob
 /// <summary>Rows for one shard, already in the layout of a <see cref="WalPayload.Put"/> record, for the incarnation of
 /// the collection created with <see cref="Generation"/>. The job completes once the rows are logged and indexed; its
 /// result is the task of the record's durability (fdatasync under the Always policy, already complete otherwise).
-/// The sender counted <see cref="Rows"/> into the shard's pending rows; <see cref="Release"/> takes them out once,
-/// whatever happens to the job.</summary>
-internal sealed class PutJob(string collection, long generation, byte[] payload, int rows, ShardCounters counters) : ShardJob<Task>
+/// The sender counted <see cref="Rows"/> into the shard's pending rows and into the collection's
+/// (<paramref name="collectionPending"/>); <see cref="Release"/> takes them out of both once, whatever happens to the job.</summary>
+internal sealed class PutJob(string collection, long generation, byte[] payload, int rows, ShardCounters counters,
+    System.Runtime.CompilerServices.StrongBox<long> collectionPending) : ShardJob<Task>
 {
     private int _released;
 
@@ -49,7 +50,9 @@ internal sealed class PutJob(string collection, long generation, byte[] payload,
 
     public void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0) Interlocked.Add(ref counters.PendingRows, -Rows);
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        Interlocked.Add(ref counters.PendingRows, -Rows);
+        Interlocked.Add(ref collectionPending.Value, -Rows);
     }
 }
 

@@ -34,6 +34,8 @@ internal sealed class ShardedBackend : IVectorBackend
     private readonly ServerMetrics _metrics;
     private readonly VectorServerOptions _options;
     private readonly NumaPlatform _platform;
+    // Rows sent to the shards and not yet indexed, per collection name (GetGraphStats' indexing_pending).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Runtime.CompilerServices.StrongBox<long>> _pending = new(StringComparer.Ordinal);
 
     public ShardedBackend(Catalog catalog, ShardSetup[] shards, ServerMetrics metrics, VectorServerOptions options, NumaPlatform platform)
     {
@@ -138,11 +140,13 @@ internal sealed class ShardedBackend : IVectorBackend
     private async ValueTask<IngestResult> AppendAsync(string name, CatalogEntry collection, ArrowRecordBatch batch, CancellationToken cancellationToken)
     {
         int dimension = collection.Dimension;
-        var jobs = BuildJobs(name, collection.Generation, batch, dimension);
+        var pending = _pending.GetOrAdd(name, _ => new());
+        var jobs = BuildJobs(name, collection.Generation, batch, dimension, pending);
         var durable = new List<Task>(jobs.Count);
         foreach (var (s, job) in jobs)
         {
             Interlocked.Add(ref _shards[s].Counters.PendingRows, job.Rows);
+            Interlocked.Add(ref pending.Value, job.Rows);
             try
             {
                 await _shards[s].Inbox.EnqueueAsync(job, cancellationToken).ConfigureAwait(false);
@@ -167,7 +171,8 @@ internal sealed class ShardedBackend : IVectorBackend
 
     // Checks the batch (no nulls, finite values, the collection's dimension) and cuts its rows into one request of
     // about 1 MiB per shard and chunk, in arrival order, each already in its WAL record's layout.
-    private List<(int Shard, PutJob Job)> BuildJobs(string name, long generation, ArrowRecordBatch batch, int dimension)
+    private List<(int Shard, PutJob Job)> BuildJobs(string name, long generation, ArrowRecordBatch batch, int dimension,
+        System.Runtime.CompilerServices.StrongBox<long> pending)
     {
         int idColumn = batch.Schema.IndexOf("id"), vectorColumn = batch.Schema.IndexOf("vector");
         if (idColumn < 0 || vectorColumn < 0) throw Invalid($"Collection '{name}': the batch has no 'id' or 'vector' column.");
@@ -205,7 +210,7 @@ internal sealed class ShardedBackend : IVectorBackend
             remaining[s]--;
             if (++o.Filled == o.Rows)
             {
-                jobs.Add((s, new PutJob(name, generation, o.Payload, o.Rows, _shards[s].Counters)));
+                jobs.Add((s, new PutJob(name, generation, o.Payload, o.Rows, _shards[s].Counters, pending)));
                 o = default;
             }
         }
@@ -348,6 +353,9 @@ internal sealed class ShardedBackend : IVectorBackend
         return Wait(durable);
     }
 
+    /// <summary>Rows of <paramref name="name"/> sent to the shards and not yet indexed (GetGraphStats' indexing_pending).</summary>
+    internal long PendingRows(string name) => _pending.TryGetValue(name, out var pending) ? Volatile.Read(ref pending.Value) : 0;
+
     public JsonObject GetIndexStats(string name)
     {
         int dimension = Dimension(name);
@@ -381,7 +389,7 @@ internal sealed class ShardedBackend : IVectorBackend
             ["m"] = _options.M,
             ["ef_construction"] = _options.EfConstruction,
             ["ef_search"] = _options.EfSearch,
-            ["indexing_pending"] = _shards.Sum(s => Volatile.Read(ref s.Counters.PendingRows)),
+            ["indexing_pending"] = PendingRows(name),
             ["shards"] = shards,
         };
     }

@@ -172,6 +172,31 @@ public sealed class FailureTests
     }
 
     [Fact]
+    public async Task Indexing_pending_counts_the_rows_of_its_own_collection_only()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        await Vectors.PutAsync(server.Data, "a", Vectors.Random(10, Dimension, 33), Dimension);
+        using var gate = new ManualResetEventSlim();
+        using var held = new ManualResetEventSlim();
+        server.Host.Shards[0].BeforeJob = job =>
+        {
+            if (job is not PutJob) return;
+            held.Set();
+            gate.Wait(Patience);
+        };
+        var inFlight = Vectors.PutAsync(server.Data, "b", Vectors.Random(30, Dimension, 34), Dimension);
+        Assert.True(held.Wait(Patience), "the put never reached the shard");
+        // Read directly: GetGraphStats would queue behind the held job. It used to report 30 for "a" too.
+        Assert.Equal(0, server.Host.Backend.PendingRows("a"));
+        Assert.Equal(30, server.Host.Backend.PendingRows("b"));
+        server.Host.Shards[0].BeforeJob = null;
+        gate.Set();
+        await inFlight.WaitAsync(Patience);
+        Assert.Equal(0, (long)(await server.GraphStatsAsync("b"))["indexing_pending"]!);
+    }
+
+    [Fact]
     public async Task Shard_data_without_a_catalog_is_refused_rather_than_discarded()
     {
         using var dir = new TempDirectory();
