@@ -81,6 +81,8 @@ public sealed class NumaPlatform
         var topology = NumaTopology.Detect(options.Topology);
         if (options.Cpuset is { } cpuset)
         {
+            if (cpuset.IsEmpty)
+                throw new NumaConfigurationException($"The cpuset is empty; name the CPUs to use (for example 0-3,8) or leave it unset for all allowed CPUs ({topology.AllowedCpus}).");
             var outside = cpuset.Except(topology.AllowedCpus);
             if (!outside.IsEmpty)
                 throw new NumaConfigurationException(

@@ -70,6 +70,17 @@ public sealed class PlatformTests
     }
 
     [Fact]
+    public void An_empty_cpuset_is_a_clear_error()
+    {
+        using var tree = SysfsTree.TwoSocketSmt64();
+
+        var e = Assert.Throws<NumaConfigurationException>(() =>
+            NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build(), Cpuset = CpuSet.Parse(" ") }));
+
+        Assert.Contains("The cpuset is empty", e.Message);
+    }
+
+    [Fact]
     public void Topology_json_has_the_documented_shape()
     {
         using var tree = new SysfsTree().Node(0, "0-1", 2 * 1024 * 1024).Node(2, "2", 1024 * 1024);

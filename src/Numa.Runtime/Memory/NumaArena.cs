@@ -24,6 +24,7 @@ namespace Numa.Memory;
 public sealed unsafe class NumaArena : IDisposable
 {
     private readonly NumaPlatform _platform;
+    private bool _hugePagesRefused;
     private readonly NodeMemory? _account;
     private readonly int[] _bindNodes;            // the node mask passed to mbind
     private readonly nuint _chunkBytes;
@@ -111,9 +112,19 @@ public sealed unsafe class NumaArena : IDisposable
         get
         {
             if (_disposed) return 0;
-            byte* cursor = _cursor, end = _chunkEnd;   // Reset clears _chunkEnd before _cursor
-            long inCurrent = cursor == null || end == null || end < cursor ? 0 : end - cursor;
-            return _usedBeforeCurrent + inCurrent + _largeBytes;
+            // The owner moves to a new chunk (or resets) with _chunkEnd cleared first and set last, so a cursor read
+            // between two equal reads of _chunkEnd belongs to that chunk, with its _usedBeforeCurrent.
+            while (true)
+            {
+                byte* end = _chunkEnd;
+                Interlocked.MemoryBarrier();
+                byte* cursor = _cursor;
+                long before = _usedBeforeCurrent;
+                Interlocked.MemoryBarrier();
+                if (_chunkEnd != end) continue;
+                long inCurrent = cursor == null || end == null || end < cursor ? 0 : end - cursor;
+                return before + inCurrent + Volatile.Read(ref _largeBytes);
+            }
         }
     }
 
@@ -218,11 +229,16 @@ public sealed unsafe class NumaArena : IDisposable
                 void* chunk = MapBound(_chunkBytes, "an arena chunk");
                 _chunks.Add(new Mapping((nint)chunk, _chunkBytes));
             }
-            if (_cursor != null) _usedBeforeCurrent += _chunkEnd - _cursor;
+            byte* oldEnd = _chunkEnd;
+            _chunkEnd = null;                           // UsedBytes: no current chunk while the fields change
+            Interlocked.MemoryBarrier();
+            if (_cursor != null) _usedBeforeCurrent += oldEnd - _cursor;
             _current = next;
             var m = _chunks[_current];
             _limit = (byte*)m.Address;
-            _chunkEnd = _cursor = _limit + m.Length;
+            _cursor = _limit + m.Length;
+            Interlocked.MemoryBarrier();
+            _chunkEnd = _cursor;
             if (TryBump(size, alignment, out void* p)) return p;
         }
     }
@@ -287,6 +303,22 @@ public sealed unsafe class NumaArena : IDisposable
         Interlocked.Add(ref _reservedBytes, -(long)m.Length);
     }
 
+    // MADV_HUGEPAGE is advice: a kernel without transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE off) answers
+    // EINVAL, and the region keeps base pages, as HugePageMode.Transparent promises; said once per arena.
+    private void AdviseHugePages(void* p, nuint length, string what)
+    {
+        try
+        {
+            NumaSyscalls.Advise(p, length, LibC.MADV_HUGEPAGE, $"advising huge pages for {what}");
+        }
+        catch (NumaNativeException e) when (e.Errno == Errno.EINVAL)
+        {
+            if (!_hugePagesRefused)
+                _platform.Logger.LogWarning("NUMA arena: the kernel refused MADV_HUGEPAGE ({Message}); this arena uses base pages", e.Message);
+            _hugePagesRefused = true;
+        }
+    }
+
     // Maps a region aligned to the chunk alignment, binds it (before anything touches it), advises huge pages.
     private void* MapBound(nuint length, string what)
     {
@@ -294,8 +326,7 @@ public sealed unsafe class NumaArena : IDisposable
         try
         {
             if (IsBound) Bind(p, length, what);
-            if (_options.HugePages == HugePageMode.Transparent)
-                NumaSyscalls.Advise(p, length, LibC.MADV_HUGEPAGE, $"advising huge pages for {what}");
+            if (_options.HugePages == HugePageMode.Transparent) AdviseHugePages(p, length, what);
         }
         catch
         {

@@ -18,7 +18,8 @@ internal static unsafe class NumaSyscalls
     {
         ulong* mask = stackalloc ulong[MaxNodes / 64];
         nuint maxNode = FillNodeMask(nodes, mask);
-        nint rc = LibC.syscall(LibC.Sys.MBind, (nint)address, (nint)length, mode, (nint)mask, (nint)maxNode, flags);
+        // No nodes (MPOL_LOCAL, MPOL_DEFAULT): a NULL mask; with a mask, maxnode 0 would wrap in the kernel's get_nodes() and give EINVAL.
+        nint rc = LibC.syscall(LibC.Sys.MBind, (nint)address, (nint)length, mode, (nint)(nodes.IsEmpty ? null : mask), (nint)maxNode, flags);
         if (rc != 0) throw new NumaNativeException("mbind", Marshal.GetLastPInvokeError(), context);
     }
 
@@ -86,17 +87,23 @@ internal static unsafe class NumaSyscalls
     }
 
     /// <summary>sched_getaffinity(2) for the calling thread (pid 0); grows the mask until the kernel's fits.</summary>
-    internal static CpuSet GetCurrentThreadAffinity()
+    internal static CpuSet GetCurrentThreadAffinity() => GetAffinity(0, "the current thread's");
+
+    /// <summary>sched_getaffinity(2) for the process's main thread (its tid is the pid): the CPUs the process was
+    /// started on (taskset, cgroup cpuset), whichever thread asks; a pinned worker's own mask is one CPU.</summary>
+    internal static CpuSet GetProcessAffinity() => GetAffinity(Environment.ProcessId, "the process's");
+
+    private static CpuSet GetAffinity(int tid, string whose)
     {
         for (int words = 16; words <= 1 << 12; words *= 2)
         {
             ulong[] mask = new ulong[words];
             fixed (ulong* m = mask)
             {
-                if (LibC.sched_getaffinity(0, (nuint)(words * sizeof(ulong)), m) == 0) return CpuSet.FromMask(mask);
+                if (LibC.sched_getaffinity(tid, (nuint)(words * sizeof(ulong)), m) == 0) return CpuSet.FromMask(mask);
             }
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != Errno.EINVAL) throw new NumaNativeException("sched_getaffinity", errno, "reading the current thread's CPU mask");
+            if (errno != Errno.EINVAL) throw new NumaNativeException("sched_getaffinity", errno, $"reading {whose} CPU mask");
         }
         throw new NumaNativeException("sched_getaffinity", Errno.EINVAL, "reading the current thread's CPU mask (more than 262144 CPUs?)");
     }

@@ -66,7 +66,12 @@ public sealed record PinPolicy
         if (head.Equals("bind-node", StringComparison.OrdinalIgnoreCase)
             && int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out int node))
             return BindNode(node);
-        if (head.Equals("explicit", StringComparison.OrdinalIgnoreCase)) return Explicit(arg);
+        if (head.Equals("explicit", StringComparison.OrdinalIgnoreCase))
+        {
+            var list = CpuSet.Parse(arg);
+            if (list.IsEmpty) throw new FormatException($"Pin policy '{text}' names no CPUs. Use explicit:<cpu list>, for example explicit:0-3,8.");
+            return Explicit(list);
+        }
         if (t.Length > 0 && char.IsAsciiDigit(t[0]) && CpuSet.TryParse(t, out var cpus) && !cpus.IsEmpty) return Explicit(cpus);
         throw new FormatException($"Unknown pin policy '{text}'. Use compact, scatter, bind-node:<node> or explicit:<cpu list> (for example explicit:0-3,8).");
     }

@@ -77,10 +77,14 @@ public sealed class CpuSet : IReadOnlyCollection<int>, IEquatable<CpuSet>
         return [.. ids];
     }
 
+    private const int MaxCpuId = (1 << 16) - 1;
+
     private static int ParseId(string s, string whole)
     {
         if (!int.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int id))
             throw new FormatException($"Invalid CPU list '{whole}': '{s}' is not a non-negative integer. Expected a list such as '0-3,8'.");
+        // Linux's NR_CPUS is at most 8192; this also keeps the range loop below int.MaxValue and CPU masks small.
+        if (id > MaxCpuId) throw new FormatException($"Invalid CPU list '{whole}': CPU {id} is above {MaxCpuId}.");
         return id;
     }
 

@@ -83,7 +83,8 @@ internal static class SysfsTopologyReader
 
     private static CpuSet QueryAffinity(CpuSet online)
     {
-        if (LibC.IsSupportedPlatform) return NumaSyscalls.GetCurrentThreadAffinity();
+        // The process's mask, not the calling thread's: the platform may first be created on a pinned worker.
+        if (LibC.IsSupportedPlatform) return NumaSyscalls.GetProcessAffinity();
         return online.IsEmpty ? CpuSet.Range(0, Environment.ProcessorCount - 1) : online;
     }
 

@@ -100,6 +100,22 @@ public sealed class MultiNodeTests
     }
 
     [Fact]
+    public void Local_policy_binds_with_no_node_mask_and_puts_pages_on_the_touching_node()
+    {
+        RequireMultiNode();
+        var touchers = Topology.CpuNodes.Where(n => n.CanHoldMemory).ToList();
+        foreach (var toucher in touchers)
+        {
+            // mbind(MPOL_LOCAL) with an empty mask: an EINVAL here once (maxnode 0 wrapped in the kernel).
+            using var arena = new NumaArena(Platform, new NumaArenaOptions { Policy = MemoryPolicy.Local });
+            PlacementSummary? summary = null;
+            OnNode(toucher, () => summary = PagePlacement.Summarize(arena.AllocateSpan<byte>(Pages * Environment.SystemPageSize, Environment.SystemPageSize)));
+
+            Assert.Equal(Pages, summary!.PagesOn(toucher.Id));
+        }
+    }
+
+    [Fact]
     public void Interleave_spreads_pages_over_every_memory_node()
     {
         RequireMultiNode();

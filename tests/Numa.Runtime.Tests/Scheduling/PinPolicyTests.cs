@@ -32,6 +32,16 @@ public sealed class PinPolicyTests
         Assert.Contains("compact, scatter, bind-node:<node> or explicit:<cpu list>", e.Message);
     }
 
+    [Theory]
+    [InlineData("explicit:")]
+    [InlineData("explicit: ")]
+    public void An_explicit_policy_without_cpus_is_a_format_error(string text)
+    {
+        var e = Assert.Throws<FormatException>(() => PinPolicy.Parse(text));   // was ArgumentException
+
+        Assert.Contains("names no CPUs", e.Message);
+    }
+
     [Fact]
     public void An_empty_explicit_cpuset_is_rejected()
     {

@@ -204,8 +204,15 @@ public sealed class WalRecoveryTests
         long kept = result.After.LastLsn;
         Assert.Equal(kept, ReadAndCheck(dir.Path, 1, _ => Size, out _));
 
-        using var log = WriteAheadLog.Open(Options(dir.Path));
-        Assert.Equal(kept + 1, await log.AppendAsync(1, "vectors", new byte[1]));
+        using (var log = WriteAheadLog.Open(Options(dir.Path)))
+        {
+            Assert.Equal(kept + 1, await log.AppendAsync(1, "vectors", new byte[1]));
+            // One owner at a time: neither a repair nor a second log may touch a directory an open log writes to.
+            Assert.Contains("is open elsewhere", Assert.Throws<WalException>(() => WalRepair.TruncateAtDamage(dir.Path)).Message);
+            Assert.Throws<WalException>(() => WriteAheadLog.Open(Options(dir.Path)));
+        }
         Assert.True(WalRepair.TruncateAtDamage(dir.Path).NothingToDo);
+        using var reopened = WriteAheadLog.Open(Options(dir.Path));
+        Assert.Equal(kept + 1, reopened.LastLsn);
     }
 }

@@ -167,6 +167,37 @@ public sealed class WriteAheadLogTests
     }
 
     [Fact]
+    public async Task A_failed_segment_deletion_after_a_sync_keeps_the_records_that_sync_acknowledged()
+    {
+        using var dir = new TempDirectory();
+        long acknowledged;
+        using (var log = WriteAheadLog.Open(Options(dir.Path, segmentBytes: 256 * 1024)))
+        {
+            for (int i = 1; i <= 300; i++) Assert.Equal(i, await log.AppendAsync(1, "vectors", Payload(i, 2000)));
+            string closed = dir.Segments()[0];
+            // A segment that cannot be deleted: a non-empty directory where the file was (unlink gives EISDIR).
+            File.Delete(closed);
+            Directory.CreateDirectory(Path.Combine(closed, "x"));
+            using var disk = new ManualResetEventSlim(false);
+            log.BeforeBatchWrite = () => disk.Wait();
+            var first = log.AppendAsync(1, "vectors", Payload(301, 2000)).AsTask();   // the flusher takes it and waits
+            while (log.Pressure > 0) Thread.Yield();
+            var second = log.AppendAsync(1, "vectors", Payload(302, 2000)).AsTask();  // waits in the buffer…
+            var truncation = log.TruncateThroughAsync(200);                           // …with a truncation: one pass
+            log.BeforeBatchWrite = null;
+            disk.Set();
+            Assert.Equal(301, await first.WaitAsync(TimeSpan.FromSeconds(10)));
+            acknowledged = await second.WaitAsync(TimeSpan.FromSeconds(10));         // synced before the deletion failed
+            var failed = await Assert.ThrowsAsync<WalException>(() => truncation.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Contains("deleting the segments a snapshot covers", failed.Message);
+            Directory.Delete(closed, recursive: true);
+        }
+        Assert.Equal(302, acknowledged);
+        using var reopened = WriteAheadLog.Open(Options(dir.Path, segmentBytes: 256 * 1024));
+        Assert.Equal(302, reopened.LastLsn);   // was 301: the failure cut the synced batch of 302 off again
+    }
+
+    [Fact]
     public async Task AppendAsync_waits_for_space_instead_of_failing_when_buffers_are_full()
     {
         using var dir = new TempDirectory();

@@ -28,6 +28,8 @@ public sealed class CpuSetTests
     [InlineData("4-2")]
     [InlineData("1,,2")]
     [InlineData("0-99999999")]
+    [InlineData("2147483647-2147483647")]   // the range loop used to overflow and never end
+    [InlineData("70000")]
     public void Bad_lists_are_rejected_with_the_text_quoted(string text)
     {
         var e = Assert.Throws<FormatException>(() => CpuSet.Parse(text));

@@ -237,8 +237,18 @@ public sealed unsafe class StateStore<TKey, TValue> : IDisposable
 
     private void Allocate(int slots)
     {
-        _control = (byte*)Unsafe.AsPointer(ref _arena.AllocateSpan<byte>(slots, 64)[0]);
-        _entries = (Entry*)Unsafe.AsPointer(ref _arena.AllocateSpan<Entry>(slots, 64)[0]);
+        var (control, entries) = AllocateTable(_arena, slots);
+        Use(control, entries, slots);
+    }
+
+    // Both halves of a table, or nothing changed when the arena throws (out of memory, mbind refused).
+    private static (nint Control, nint Entries) AllocateTable(NumaArena arena, int slots) =>
+        ((nint)Unsafe.AsPointer(ref arena.AllocateSpan<byte>(slots, 64)[0]), (nint)Unsafe.AsPointer(ref arena.AllocateSpan<Entry>(slots, 64)[0]));
+
+    private void Use(nint control, nint entries, int slots)
+    {
+        _control = (byte*)control;
+        _entries = (Entry*)entries;
         _mask = slots - 1;
         _shift = 64 - BitOperations.Log2((uint)slots);
         _growAt = slots / 4 * 3;
@@ -250,14 +260,27 @@ public sealed unsafe class StateStore<TKey, TValue> : IDisposable
         Entry* oldEntries = _entries;
         int oldSlots = _mask + 1;
         if (oldSlots >= 1 << 30) throw new InvalidOperationException($"The state store is full at {_count} entries.");
-        NumaArena? oldArena = null;
-        if (_node is not null)
+        // With a node of its own, the new table goes into a fresh arena on that node, so the outgrown one can be
+        // unmapped at once. Nothing changes until both halves of the new table are allocated: a failure leaves the
+        // store as it was, its arena in place.
+        NumaArena? fresh = _node?.CreateArena();
+        (nint control, nint entries) table;
+        try
         {
-            // A fresh arena on the same node, so the outgrown table can be unmapped at once.
-            oldArena = _arena;
-            _arena = _node.CreateArena();
+            table = AllocateTable(fresh ?? _arena, oldSlots * 2);
         }
-        Allocate(oldSlots * 2);
+        catch
+        {
+            fresh?.Dispose();
+            throw;
+        }
+        NumaArena? oldArena = null;
+        if (fresh is not null)
+        {
+            oldArena = _arena;
+            _arena = fresh;
+        }
+        Use(table.control, table.entries, oldSlots * 2);
         for (int s = 0; s < oldSlots; s++)
         {
             if (oldControl[s] == 0) continue;

@@ -23,7 +23,15 @@ public static class WalRepair
     /// tail; repeats until the log scans clean. Every record before the damage is kept; everything from it on is lost,
     /// and the result lists it.</summary>
     /// <exception cref="IOException">A file cannot be cut or deleted.</exception>
+    /// <exception cref="WalException">The log is open (a running server holds it): stop it first.</exception>
     public static WalRepairResult TruncateAtDamage(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory)) return Repair(directory);
+        using var ownership = WriteAheadLog.LockDirectory(Path.GetFullPath(directory));
+        return Repair(directory);
+    }
+
+    private static WalRepairResult Repair(string directory)
     {
         var problems = new List<string>();
         var truncated = new List<(string, long)>();

@@ -61,6 +61,7 @@ public sealed class WriteAheadLog : IDisposable
     private string _segmentPath = "";
     private long _segmentFirstLsn;
     private long _segmentLength;
+    private FileStream? _ownership;   // the directory's lock file, held from Open to Dispose
     private readonly List<(string Path, long FirstLsn, long Bytes)> _closedSegments = [];
     private long _nextSyncDue;
     private long _lastSyncTicks;           // how long the last fdatasync took
@@ -137,6 +138,43 @@ public sealed class WriteAheadLog : IDisposable
         logger ??= platform.Logger;
         string dir = Path.GetFullPath(options.Directory);
         System.IO.Directory.CreateDirectory(dir);
+        var ownership = LockDirectory(dir);
+        WriteAheadLog log;
+        try
+        {
+            log = OpenLocked(options, platform, logger, dir);
+        }
+        catch
+        {
+            ownership.Dispose();
+            throw;
+        }
+        log._ownership = ownership;
+        log._flusher.Start();
+        return log;
+    }
+
+    /// <summary>The file whose lock (flock(2) LOCK_EX, which .NET takes for FileShare.None) marks a log directory as
+    /// open; the kernel drops it when the process dies.</summary>
+    internal const string LockFileName = "wal.lock";
+
+    // One writer per directory: a second Open (a restart overlapping the old process, the same directory configured
+    // twice) would cut the first one's batch in flight as a torn tail and interleave its writes with it.
+    internal static FileStream LockDirectory(string dir)
+    {
+        string path = Path.Combine(dir, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new WalException($"The log in {dir} is open elsewhere (another process, or another WriteAheadLog or repair in this one): {path} is locked.", e);
+        }
+    }
+
+    private static WriteAheadLog OpenLocked(WalOptions options, NumaPlatform platform, ILogger logger, string dir)
+    {
         var scan = WalReader.Scan(dir);
         foreach (var s in scan.Segments)
             if (s.Shard != options.Shard)
@@ -154,7 +192,6 @@ public sealed class WriteAheadLog : IDisposable
             log.ReleaseMemory();
             throw;
         }
-        log._flusher.Start();
         return log;
     }
 
@@ -166,7 +203,9 @@ public sealed class WriteAheadLog : IDisposable
             throw new ArgumentOutOfRangeException(nameof(o), o.RecordLimit, $"MaxRecordBytes must be between {WalFormat.RecordHeaderBytes + 1} and BufferBytes ({o.BufferBytes}).");
         if (o.SegmentBytes < o.BufferBytes) throw new ArgumentOutOfRangeException(nameof(o), o.SegmentBytes, "SegmentBytes must be at least BufferBytes.");
         if (o.MaxLogBytes < o.SegmentBytes) throw new ArgumentOutOfRangeException(nameof(o), o.MaxLogBytes, "MaxLogBytes must be at least SegmentBytes.");
-        if (o.SegmentBytes + o.BufferBytes > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(o), o.SegmentBytes, "Segments must stay below 2 GiB.");
+        // The reader holds a segment in one array; a segment can end up to one buffer past SegmentBytes.
+        if (o.SegmentBytes + o.BufferBytes > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(o), o.SegmentBytes, $"SegmentBytes + BufferBytes must be at most {Array.MaxLength} (segments stay below 2 GiB).");
         if (o.PressureThreshold is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(o), o.PressureThreshold, "PressureThreshold must be in (0, 1].");
         if (o.Shard < 0) throw new ArgumentOutOfRangeException(nameof(o), o.Shard, "Shard must not be negative.");
     }
@@ -298,7 +337,7 @@ public sealed class WriteAheadLog : IDisposable
     {
         int length = CheckRecord(collectionUtf8, payload.Length);
         long timestamp = WalClock.NowUnixNanoseconds();
-        bool wake;
+        bool wake = false, full = false;
         lock (_lock)
         {
             if (_fault is not null || _closing) ThrowUnusable();
@@ -306,15 +345,20 @@ public sealed class WriteAheadLog : IDisposable
             if (length > _capacity - at)
             {
                 lsn = 0;
-                return false;
+                full = true;
             }
-            lsn = _nextLsn++;
-            unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
-            wake = at < _wakeAt && at + length >= _wakeAt;
-            Volatile.Write(ref _activeBytes, at + length);
+            else
+            {
+                lsn = _nextLsn++;
+                unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
+                wake = at < _wakeAt && at + length >= _wakeAt;
+                Volatile.Write(ref _activeBytes, at + length);
+            }
         }
-        if (wake) _work.Set();
-        return true;
+        // No room: the flusher takes this buffer now, even below its wake-up mark (a record larger than the rest of
+        // a buffer under half full would otherwise wait for the next interval tick).
+        if (wake || full) _work.Set();
+        return !full;
     }
 
     /// <summary>As <see cref="TryAppend(byte, ReadOnlySpan{byte}, ReadOnlySpan{byte}, out long)"/> with the name as a
@@ -525,10 +569,12 @@ public sealed class WriteAheadLog : IDisposable
             if (Volatile.Read(ref _fault) is null)
             {
                 long batchStart = _segmentLength;
+                var step = FlushStep.Write;   // how far this pass got: a failure cuts the batch only before it is synced
                 try
                 {
                     BeforeBatchWrite?.Invoke();
                     if (batch != 0) WriteBatch(batch, bytes, lastLsn, ref batchStart);
+                    step = FlushStep.Sync;
                     bool due = _options.Durability.Mode switch
                     {
                         WalSyncMode.Always => true,
@@ -536,6 +582,7 @@ public sealed class WriteAheadLog : IDisposable
                         _ => false,
                     };
                     if (_writtenLsn > _durableLsn && (due || syncRequested || closing)) Sync();
+                    step = FlushStep.Truncate;
                     if (truncate >= 0) Truncate(truncate);
                     truncateDone?.TrySetResult();
                     truncateDone = null;
@@ -543,7 +590,7 @@ public sealed class WriteAheadLog : IDisposable
                 }
                 catch (Exception e)
                 {
-                    Fail(e, batch != 0 ? bytes : 0, lastLsn, batchStart);
+                    Fail(e, step, batch != 0 ? bytes : 0, lastLsn, batchStart);
                 }
             }
             truncateDone?.TrySetException(_fault ?? new WalException("The log is closed."));
@@ -674,24 +721,34 @@ public sealed class WriteAheadLog : IDisposable
         if (SnapshotRequested is { } handler) ThreadPool.QueueUserWorkItem(_ => handler(this, EventArgs.Empty));
     }
 
-    // A write or sync failed: nothing after the durable LSN is acknowledged; cut the segment back to where the failed
-    // batch began so the file ends on a record boundary, and refuse further appends.
-    private void Fail(Exception cause, int bytes, long lastLsn, long batchStart)
+    private enum FlushStep { Write, Sync, Truncate }
+
+    // A step of the flusher failed; refuse further appends. When the batch of this pass was being written or synced,
+    // nothing of it is acknowledged: cut the segment back to where it began, whether or not the write advanced
+    // _segmentLength (a pwrite loop that hits ENOSPC leaves a prefix of the batch in the file), so the file ends on a
+    // record boundary and no record whose append failed comes back on replay. A failure after the sync (deleting
+    // segments a snapshot covers, the snapshot-limit check) cuts nothing: that batch is durable and acknowledged.
+    private void Fail(Exception cause, FlushStep step, int bytes, long lastLsn, long batchStart)
     {
-        string what = bytes > 0
-            ? $"writing {bytes} bytes (LSNs up to {lastLsn}) to {_segmentPath} at offset {batchStart}"
-            : $"syncing or rotating {_segmentPath}";
+        string what = step switch
+        {
+            FlushStep.Write when bytes > 0 => $"writing {bytes} bytes (LSNs up to {lastLsn}) to {_segmentPath} at offset {batchStart}",
+            FlushStep.Write => $"preparing the write to {_segmentPath}",
+            FlushStep.Sync => $"syncing {_segmentPath} (LSNs up to {_writtenLsn})",
+            _ => $"deleting the segments a snapshot covers, in {Directory}",
+        };
         var fault = new WalException($"WAL shard {_options.Shard}: {what} failed: {cause.Message}", cause);
         lock (_lock) _fault = fault;
         try
         {
-            if (_segmentLength > batchStart && !_segment.IsClosed)
+            if (step != FlushStep.Truncate && bytes > 0 && !_segment.IsClosed)
             {
                 RandomAccess.SetLength(_segment, batchStart);
                 _segmentLength = batchStart;
+                FileSync.DataSync(_segment, _segmentPath);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Native.NumaNativeException)
         {
             // The tail stays; replay treats an incomplete last record as torn and an unsynced complete one as data
             // that was never acknowledged.
@@ -729,6 +786,7 @@ public sealed class WriteAheadLog : IDisposable
         _work.Set();
         if (_flusher.IsAlive) _flusher.Join();
         ReleaseMemory();
+        _ownership?.Dispose();
     }
 
     private void ReleaseMemory()
