@@ -16,6 +16,38 @@ public sealed class FailureTests
 
     private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
 
+    // Holds shard 0's next put job (and the shard with it) until Release: Held is set once one is waiting.
+    private sealed class PutJobGate : IDisposable
+    {
+        private readonly TestServer _server;
+        private readonly ManualResetEventSlim _open = new();
+
+        public PutJobGate(TestServer server)
+        {
+            _server = server;
+            server.Host.Shards[0].BeforeJob = job =>
+            {
+                if (job is not PutJob) return;
+                Held.Set();
+                _open.Wait(Patience);
+            };
+        }
+
+        public ManualResetEventSlim Held { get; } = new();
+
+        public void Release()
+        {
+            _server.Host.Shards[0].BeforeJob = null;
+            _open.Set();
+        }
+
+        public void Dispose()
+        {
+            _open.Dispose();
+            Held.Dispose();
+        }
+    }
+
     [Theory]
     [InlineData("none")]
     [InlineData("interval:50")]
@@ -110,16 +142,9 @@ public sealed class FailureTests
         using var dir = new TempDirectory();
         var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
         await Vectors.PutAsync(server.Data, "docs", Vectors.Random(50, Dimension, 26), Dimension);
-        using var gate = new ManualResetEventSlim();
-        using var held = new ManualResetEventSlim();
-        server.Host.Shards[0].BeforeJob = job =>
-        {
-            if (job is not PutJob) return;
-            held.Set();
-            gate.Wait(Patience);
-        };
+        using var gate = new PutJobGate(server);
         var inFlight = Vectors.PutAsync(server.Data, "docs", Vectors.Random(50, Dimension, 27), Dimension, firstId: 100);
-        Assert.True(held.Wait(Patience), "the put never reached the shard");
+        Assert.True(gate.Held.Wait(Patience), "the put never reached the shard");
         var deleting = Task.Run(() => server.Data.DoActionAsync("DeleteNamespace", Json("{\"name\":\"docs\"}")));
         var deadline = DateTime.UtcNow + Patience;
         while (server.Host.Catalog.TryGet("docs", out _))
@@ -127,8 +152,7 @@ public sealed class FailureTests
             Assert.True(DateTime.UtcNow < deadline, "the delete never reached the catalog");
             await Task.Delay(10);
         }
-        server.Host.Shards[0].BeforeJob = null;
-        gate.Set();
+        gate.Release();
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => inFlight.WaitAsync(Patience));
         Assert.Equal(GrpcStatusCode.NotFound, refused.StatusCode);
@@ -177,21 +201,13 @@ public sealed class FailureTests
         using var dir = new TempDirectory();
         await using var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
         await Vectors.PutAsync(server.Data, "a", Vectors.Random(10, Dimension, 33), Dimension);
-        using var gate = new ManualResetEventSlim();
-        using var held = new ManualResetEventSlim();
-        server.Host.Shards[0].BeforeJob = job =>
-        {
-            if (job is not PutJob) return;
-            held.Set();
-            gate.Wait(Patience);
-        };
+        using var gate = new PutJobGate(server);
         var inFlight = Vectors.PutAsync(server.Data, "b", Vectors.Random(30, Dimension, 34), Dimension);
-        Assert.True(held.Wait(Patience), "the put never reached the shard");
+        Assert.True(gate.Held.Wait(Patience), "the put never reached the shard");
         // Read directly: GetGraphStats would queue behind the held job. It used to report 30 for "a" too.
         Assert.Equal(0, server.Host.Backend.PendingRows("a"));
         Assert.Equal(30, server.Host.Backend.PendingRows("b"));
-        server.Host.Shards[0].BeforeJob = null;
-        gate.Set();
+        gate.Release();
         await inFlight.WaitAsync(Patience);
         Assert.Equal(0, (long)(await server.GraphStatsAsync("b"))["indexing_pending"]!);
     }
