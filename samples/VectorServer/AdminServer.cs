@@ -38,11 +38,13 @@ internal sealed class AdminServer : IAsyncDisposable
     private const int MaxBodyBytes = 64 * 1024;
     private readonly WebApplication _app;
     private readonly VectorServerHost _host;
+    private readonly byte[]? _token;   // the bearer token's UTF-8 bytes; null: no token needed
 
     private AdminServer(WebApplication app, VectorServerHost host)
     {
         _app = app;
         _host = host;
+        _token = host.Options.Token is { Length: > 0 } token ? System.Text.Encoding.UTF8.GetBytes(token) : null;
     }
 
     /// <summary>The address clients use, e.g. <c>http://127.0.0.1:9090</c>.</summary>
@@ -94,7 +96,7 @@ internal sealed class AdminServer : IAsyncDisposable
                 await Error(context, 404, $"No endpoint {path}. Try /healthz, /readyz, /metrics, /api/v1/numa/topology, /api/v1/numa/stats, /api/v1/numa/strategy, /api/v1/numa/graph.").ConfigureAwait(false);
                 return;
             }
-            if (_host.Options.Token is { } token && !Hosting.BearerToken.Matches(request.Headers.Authorization.ToString(), System.Text.Encoding.UTF8.GetBytes(token)))
+            if (_token is not null && !Hosting.BearerToken.Matches(request.Headers.Authorization.ToString(), _token))
             {
                 await Error(context, 401, "This server needs 'authorization: Bearer <token>'.").ConfigureAwait(false);
                 return;

@@ -112,22 +112,19 @@ internal static class SearchBenchmark
             _options = null;
             var answer = await _exchange.Reader.ReadNextBatchAsync(_cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidDataException("The server ended the DoExchange before answering a query.");
+            // The answer lists each query's hits together, queries in batch order (docs/flight.md, DoExchange).
             var ids = answer.Column("id").GetValues<ulong>();
-            if (rows == 1)
-            {
-                found.Span[0] = ids.ToArray();
-                return;
-            }
             var query = answer.Column("query").GetValues<int>();
-            var hits = new List<ulong>[rows];
-            for (int r = 0; r < rows; r++) hits[r] = [];
-            for (int i = 0; i < ids.Length; i++)
+            int start = 0;
+            for (int r = 0; r < rows; r++)
             {
-                if ((uint)query[i] >= (uint)rows)
-                    throw new InvalidDataException($"The server answered for query {query[i]} of a batch of {rows}.");
-                hits[query[i]].Add(ids[i]);
+                int end = start;
+                while (end < ids.Length && query[end] == r) end++;
+                found.Span[r] = ids[start..end].ToArray();
+                start = end;
             }
-            for (int r = 0; r < rows; r++) found.Span[r] = [.. hits[r]];
+            if (start != ids.Length)
+                throw new InvalidDataException($"The server's answer to a batch of {rows} queries is not in query order (row {start} is for query {query[start]}).");
         }
 
         public async ValueTask DisposeAsync()

@@ -92,7 +92,8 @@ internal static class BenchCommand
         if (collection.Length == 0) throw new FormatException("--collection is empty.");
         if (k < 1 || concurrency < 1) throw new FormatException("--k and --concurrency must be positive.");
         if (limit is < 1 || trainLimit is < 1) throw new FormatException("--limit and --train-limit must be positive.");
-        if (result.GetValue(Warmup) is < 0) throw new FormatException("--warmup must not be negative.");
+        int? warmupOption = result.GetValue(Warmup);
+        if (warmupOption is < 0) throw new FormatException("--warmup must not be negative.");
         string queriesPath = result.GetValue(Queries) ?? (fashion ? Datasets.FashionMnist.Test : throw new FormatException("give --queries FILE or --fashion-mnist."));
         string? trainPath = result.GetValue(Train) ?? (fashion ? Datasets.FashionMnist.Train : null);
 
@@ -116,7 +117,7 @@ internal static class BenchCommand
             Console.Error.WriteLine("train: none (--train or --fashion-mnist), so recall is not measured");
         }
 
-        int warmup = result.GetValue(Warmup) ?? queries.Count;
+        int warmup = warmupOption ?? queries.Count;
         using var client = ClientCommand.Connect(result.GetValue(Address)!, result.GetValue(Token));
         using var local = result.GetValue(InProcess) is { } graph ? LoadGraph(graph, queries.Dimension) : null;
         if (local is not null)
