@@ -223,11 +223,10 @@ internal sealed class ShardEngine : IDisposable
             SegmentBytes = _setup.Options.WalSegmentBytes,
             MaxLogBytes = _setup.Options.WalMaxBytes,
             Arena = _context.Arena,
+            // A log that ends before the snapshot (its unsynced tail lost in a machine crash under interval/none, a
+            // repair) holds nothing the snapshot lacks; it continues after the snapshot, never below it.
+            AfterLsn = snapshotLsn,
         }, _setup.Platform, _log);
-        if (_wal.LastLsn < snapshotLsn)
-            throw new VectorServerConfigurationException(
-                $"Shard {ShardId}: the snapshot in {_snapshots.Directory} covers LSN {snapshotLsn} but the WAL in {_walDirectory} ends at LSN {_wal.LastLsn}: " +
-                "the log was removed or replaced. Restore the WAL directory, or move the shard's directory away to start it empty.");
         if (_wal.LastLsn != snapshotLsn + replayed)
             throw new VectorServerConfigurationException(
                 $"Shard {ShardId}: the WAL in {_walDirectory} ends at LSN {_wal.LastLsn} but replay from the snapshot (LSN {snapshotLsn}) read only {replayed} records. " +

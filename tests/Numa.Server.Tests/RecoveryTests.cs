@@ -1,6 +1,6 @@
 // Restarts of the server over the same data directory: from saved graphs after a graceful stop (no rebuild, the same
 // answers), from the WAL alone when no snapshot was taken, from a snapshot plus the WAL tail after an automatic
-// snapshot, and refusals of a data directory that does not fit the settings.
+// snapshot, from a snapshot whose WAL lost its tail, and refusals of a data directory that does not fit the settings.
 using Numa.VectorServer;
 
 namespace Numa.Server.Tests;
@@ -97,6 +97,51 @@ public sealed class RecoveryTests
         Assert.Equal("saved graphs", recovery.Source);
         Assert.True(recovery.SnapshotLsn > 0 && recovery.ReplayedRecords > 0, $"{recovery}");
         Assert.Equal(12_300, (long)(await restarted.GraphStatsAsync("wide"))["rows"]!);
+    }
+
+    [Fact]
+    public async Task A_WAL_that_ends_before_the_snapshot_starts_after_it_and_later_rows_survive_the_next_restart()
+    {
+        using var dir = new TempDirectory();
+        string wal = Path.Combine(dir.Path, "shard-0", "wal");
+        string older = Path.Combine(dir.Path, "older-wal");
+        var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        await Vectors.PutAsync(server.Data, "docs", Vectors.Random(500, Dimension, 18), Dimension, batchRows: 100);
+        await server.StopAsync(snapshot: false);
+        CopyDirectory(wal, older);                                          // the log as it was at LSN ~6
+
+        await using (var second = await TestServer.StartAsync(dir.Path, o => o.Shards = "1"))
+            await Vectors.PutAsync(second.Data, "docs", Vectors.Random(500, Dimension, 19), Dimension, batchRows: 100, firstId: 500);
+        // The graceful stop snapshotted all 1,000 rows. Put the older log back: what a machine crash under
+        // --durability interval leaves when the snapshot reached the disk and the log's unsynced tail did not.
+        Directory.Delete(wal, recursive: true);
+        Directory.Move(older, wal);
+
+        long snapshotLsn;
+        await using (var third = await TestServer.StartAsync(dir.Path, o => o.Shards = "1"))
+        {
+            var recovery = Assert.Single(third.Host.Recoveries);
+            snapshotLsn = recovery.SnapshotLsn;
+            Assert.Equal(1000, (long)(await third.GraphStatsAsync("docs"))["rows"]!);
+            await Vectors.PutAsync(third.Data, "docs", Vectors.Random(100, Dimension, 20), Dimension, firstId: 1000);
+            await third.StopAsync(snapshot: false);                      // only the WAL holds rows 1000–1099
+        }
+
+        // Had the log continued at its own end (LSN ~7), the new put would carry an LSN the snapshot covers and a
+        // replay from the snapshot would skip it.
+        await using var fourth = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        var last = Assert.Single(fourth.Host.Recoveries);
+        Assert.Equal(snapshotLsn, last.SnapshotLsn);
+        Assert.True(last.ReplayedRecords >= 1, $"{last}");
+        var (_, batches) = await fourth.Data.ScanAsync("docs");
+        var ids = batches.SelectMany(b => b.Column("id").GetValues<long>().ToArray()).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 1100).Select(i => (long)i), ids);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 
     [Fact]

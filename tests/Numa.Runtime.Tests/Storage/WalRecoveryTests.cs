@@ -215,4 +215,43 @@ public sealed class WalRecoveryTests
         using var reopened = WriteAheadLog.Open(Options(dir.Path));
         Assert.Equal(kept + 1, reopened.LastLsn);
     }
+
+    [Fact]
+    public async Task A_log_that_ends_before_the_snapshot_continues_after_it_and_never_reuses_a_covered_LSN()
+    {
+        // What a machine crash under Interval leaves when the snapshot (LSN 900) reached the disk and the log's
+        // unsynced tail did not: a log that ends at 500, in several segments.
+        using var dir = new TempDirectory();
+        Write(dir.Path, 500);
+        var old = dir.Segments();
+        Assert.True(old.Length > 1);
+
+        using (var log = WriteAheadLog.Open(Options(dir.Path, afterLsn: 900)))
+        {
+            Assert.Equal(500, log.Recovery.LastLsn);                         // what was found…
+            Assert.Equal(900, log.LastLsn);                                  // …and where the log goes on
+            Assert.All(old, path => Assert.False(File.Exists(path), $"{path} holds only covered records and stays"));
+            Assert.Equal(901, await log.AppendAsync(901 % 7, "vectors", Payload(901, Size)));
+            Assert.Equal(902, await log.AppendAsync(902 % 7, "vectors", Payload(902, Size)));
+        }
+        Assert.Equal("00000000000000000901.wal", Path.GetFileName(Assert.Single(dir.Segments())));
+        // Replay from the snapshot gets exactly the records after it.
+        Assert.Equal(2, ReadAndCheck(dir.Path, 901, _ => Size, out var torn));
+        Assert.Null(torn);
+
+        // A log that reaches the snapshot is opened as it is, whatever AfterLsn says.
+        using (var again = WriteAheadLog.Open(Options(dir.Path, afterLsn: 901)))
+            Assert.Equal(902, again.LastLsn);
+        Assert.Single(dir.Segments());
+    }
+
+    [Fact]
+    public async Task A_new_log_with_a_snapshot_starts_after_it()
+    {
+        using var dir = new TempDirectory();
+        using (var log = WriteAheadLog.Open(Options(Path.Combine(dir.Path, "wal"), afterLsn: 41)))
+            Assert.Equal(42, await log.AppendAsync(0, "vectors", new byte[1]));
+        Assert.Equal(42, WalReader.Scan(Path.Combine(dir.Path, "wal")).FirstLsn);
+        Assert.Throws<ArgumentOutOfRangeException>(() => WriteAheadLog.Open(Options(dir.Path, afterLsn: -1)));
+    }
 }

@@ -13,8 +13,9 @@ internal static class WalTestData
     }
 
     public static WalOptions Options(string dir, WalDurability? durability = null, int bufferBytes = 256 * 1024,
-        long segmentBytes = 1 << 20, long maxLogBytes = 100L << 20, int maxRecordBytes = 64 * 1024) => new()
+        long segmentBytes = 1 << 20, long maxLogBytes = 100L << 20, int maxRecordBytes = 64 * 1024, long afterLsn = 0) => new()
     {
+        AfterLsn = afterLsn,
         Directory = dir,
         Durability = durability ?? WalDurability.Always,
         BufferBytes = bufferBytes,

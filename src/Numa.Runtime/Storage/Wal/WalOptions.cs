@@ -15,6 +15,14 @@ public sealed class WalOptions
     /// <summary>The shard (worker) that owns the log; written in every segment header and checked on open.</summary>
     public int Shard { get; init; }
 
+    /// <summary>The LSN through which every record is kept elsewhere (the snapshot the owner restored); 0 (the
+    /// default) when there is none. When the log on disk ends before it (under <see cref="WalSyncMode.Interval"/> or
+    /// <see cref="WalSyncMode.None"/> a machine crash loses the unsynced tail while the snapshot that covers it
+    /// survives; <c>numa wal repair</c> cut the log), every segment holds only covered records: open deletes them
+    /// and the log continues at <c>AfterLsn + 1</c>, so the next append never reuses an LSN the snapshot covers
+    /// (a replay from the snapshot would skip it). A log that reaches <c>AfterLsn</c> is opened as it is.</summary>
+    public long AfterLsn { get; init; }
+
     /// <summary>When appends become durable. Default <see cref="WalDurability.Always"/>.</summary>
     public WalDurability Durability { get; init; } = WalDurability.Always;
 

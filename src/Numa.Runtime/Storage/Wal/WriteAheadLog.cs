@@ -32,7 +32,8 @@ namespace Numa.Storage.Wal;
 /// after an fsync error the page cache's state is unknown (PostgreSQL's "fsyncgate"), so the safe way on is to
 /// dispose the log and open it again once the cause is fixed. Acknowledged records are never touched.</para>
 /// <para><b>Open</b> scans the directory (<see cref="WalReader"/>), cuts a torn tail, and continues after the last
-/// valid record. Replay with <see cref="WalReader"/> before opening.</para>
+/// valid record (or after the snapshot's LSN, <see cref="WalOptions.AfterLsn"/>, when the log ends before it).
+/// Replay with <see cref="WalReader"/> before opening.</para>
 /// </remarks>
 public sealed class WriteAheadLog : IDisposable
 {
@@ -126,7 +127,8 @@ public sealed class WriteAheadLog : IDisposable
     public static WriteAheadLog Open(WalOptions options) => Open(options, NumaPlatform.Current);
 
     /// <summary>Opens (or creates) the log: scans every segment, truncates a torn tail (logged as a warning and kept in
-    /// <see cref="Recovery"/>), and continues after the last valid LSN in the last segment.</summary>
+    /// <see cref="Recovery"/>), and continues after the last valid LSN in the last segment, or after
+    /// <see cref="WalOptions.AfterLsn"/> when the log ends before it (its segments are deleted then, with a warning).</summary>
     /// <exception cref="ArgumentException">Inconsistent options (sizes, a node that does not exist).</exception>
     /// <exception cref="WalCorruptionException">Damage before the tail; nothing is changed on disk.</exception>
     /// <exception cref="WalException">A segment belongs to another shard, or a file cannot be created or cut.</exception>
@@ -137,7 +139,12 @@ public sealed class WriteAheadLog : IDisposable
         CheckOptions(options);
         logger ??= platform.Logger;
         string dir = Path.GetFullPath(options.Directory);
-        System.IO.Directory.CreateDirectory(dir);
+        if (!System.IO.Directory.Exists(dir))
+        {
+            System.IO.Directory.CreateDirectory(dir);
+            // The new directory's entry must survive a crash with the segments it will hold (fsync(2)).
+            if (Path.GetDirectoryName(dir) is { } parent) FileSync.Directory(parent);
+        }
         var ownership = LockDirectory(dir);
         WriteAheadLog log;
         try
@@ -180,12 +187,13 @@ public sealed class WriteAheadLog : IDisposable
             if (s.Shard != options.Shard)
                 throw new WalException($"Segment {s.Path} belongs to shard {s.Shard}; this log is shard {options.Shard}.");
         if (scan.TornTail is { } torn) CutTornTail(dir, torn, logger);
+        var kept = scan.LastLsn < options.AfterLsn && scan.Segments.Count > 0 ? DropCoveredLog(dir, scan, options.AfterLsn, logger) : scan;
 
         var log = new WriteAheadLog(options, platform, logger, scan);
         try
         {
             log.Directory = dir;
-            log.ResumeAfter(scan);
+            log.ResumeAfter(kept, Math.Max(kept.LastLsn, options.AfterLsn));
         }
         catch
         {
@@ -208,6 +216,27 @@ public sealed class WriteAheadLog : IDisposable
             throw new ArgumentOutOfRangeException(nameof(o), o.SegmentBytes, $"SegmentBytes + BufferBytes must be at most {Array.MaxLength} (segments stay below 2 GiB).");
         if (o.PressureThreshold is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(o), o.PressureThreshold, "PressureThreshold must be in (0, 1].");
         if (o.Shard < 0) throw new ArgumentOutOfRangeException(nameof(o), o.Shard, "Shard must not be negative.");
+        if (o.AfterLsn < 0) throw new ArgumentOutOfRangeException(nameof(o), o.AfterLsn, "AfterLsn must not be negative.");
+    }
+
+    // The log ends before the LSN its owner's snapshot covers: every record in it is covered, and continuing it would
+    // hand out LSNs the snapshot already holds. Delete the segments (the newest first, so a crash part-way leaves a
+    // shorter log that ends on a segment boundary) and report what was there.
+    private static WalScanResult DropCoveredLog(string dir, WalScanResult scan, long afterLsn, ILogger logger)
+    {
+        try
+        {
+            for (int i = scan.Segments.Count - 1; i >= 0; i--) File.Delete(scan.Segments[i].Path);
+            FileSync.Directory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Native.NumaNativeException)
+        {
+            throw new WalException($"Cannot delete the segments in {dir} that the snapshot at LSN {afterLsn} covers: {e.Message}", e);
+        }
+        logger.LogWarning("WAL recovery: the log in {Directory} ends at LSN {LastLsn}, before LSN {AfterLsn} that the snapshot covers " +
+            "(its unsynced tail was lost, or it was repaired); deleted its {Count} segments and continuing at LSN {Next}",
+            dir, scan.LastLsn, afterLsn, scan.Segments.Count, afterLsn + 1);
+        return scan with { Segments = [] };
     }
 
     private static void CutTornTail(string dir, WalTornTail torn, ILogger logger)
@@ -231,11 +260,11 @@ public sealed class WriteAheadLog : IDisposable
     }
 
     // Picks up after the last valid record: the last segment stays open for appends; a new log gets its first segment.
-    private void ResumeAfter(WalScanResult scan)
+    private void ResumeAfter(WalScanResult scan, long lastLsn)
     {
         var segments = scan.Segments;
-        _nextLsn = scan.LastLsn + 1;
-        _writtenLsn = _durableLsn = scan.LastLsn;
+        _nextLsn = lastLsn + 1;
+        _writtenLsn = _durableLsn = lastLsn;
         for (int i = 0; i < segments.Count - 1; i++)
         {
             _closedSegments.Add((segments[i].Path, segments[i].FirstLsn, segments[i].ValidBytes));
@@ -279,7 +308,8 @@ public sealed class WriteAheadLog : IDisposable
         }
     }
 
-    /// <summary>What open found: segments, LSN range and the torn tail it cut (if any).</summary>
+    /// <summary>What open found: segments, LSN range and the torn tail it cut (if any), before any segment was
+    /// deleted for <see cref="WalOptions.AfterLsn"/>.</summary>
     public WalScanResult Recovery { get; }
 
     /// <summary>The LSN of the last record appended (in the buffer, maybe not yet written); 0 when none.</summary>
