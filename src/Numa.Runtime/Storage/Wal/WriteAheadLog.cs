@@ -3,6 +3,7 @@
 // write in progress and every append that arrived during a sync shares the next one (group commit).
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -549,7 +550,14 @@ public sealed class WriteAheadLog : IDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(r[26..], (ushort)name.Length);
         name.CopyTo(r[WalFormat.RecordHeaderBytes..]);
         payload.CopyTo(r[(WalFormat.RecordHeaderBytes + name.Length)..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(r[4..], Crc32C.Compute(r[8..]));
+        // The CRC of bytes 8.. from the values and the caller's spans, not from the buffer: its lines are usually
+        // not in the cache yet (two buffers of megabytes, alternating), and reading them back would wait for the
+        // stores above to complete; this way the CRC overlaps them. Same bytes, same order (little-endian).
+        uint state = BitOperations.Crc32C(~0u, (ulong)lsn);
+        state = BitOperations.Crc32C(state, (ulong)timestamp);
+        state = BitOperations.Crc32C(state, kind | (uint)name.Length << 16);
+        state = Crc32C.Update(Crc32C.Update(state, name), payload);
+        BinaryPrimitives.WriteUInt32LittleEndian(r[4..], ~state);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
