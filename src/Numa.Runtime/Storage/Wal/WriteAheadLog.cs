@@ -47,10 +47,16 @@ public sealed class WriteAheadLog : IDisposable
     private readonly int _tickMilliseconds; // the flusher's own period (Interval: the interval; None: 10 ms; Always: none)
 
     // Appenders' state, guarded by _lock: the active buffer, its fill, the next LSN, and requests to the flusher.
-    private readonly Lock _lock = new();
+    // A spin lock without owner tracking (one compare-exchange to enter, a plain release store to leave): every
+    // section it guards is a few stores or one record copy, and System.Threading.Lock's second atomic and thread-id
+    // lookup cost about 5 ns of a 30 ns append of 64 B (fastest of ~7,000 rounds of 10,000 appends: 32.4 → 26.9 ns).
+    // Waiters spin, then yield and sleep (SpinWait).
+    // Not reentrant; nothing that blocks runs under it.
+    private SpinLock _lock = new(enableThreadOwnerTracking: false);
+    private readonly Lock _buffersInUse = new();   // keeps the buffers alive while QueryPlacement reads their pages
     private nint _active;                  // native buffers from the node arena
     private int _activeBytes;              // also read without the lock (Volatile) for the pressure signal
-    private long _nextLsn;
+    private long _nextLsn;                 // written under _lock, also read without it (Volatile)
     private nint _standby;                 // the flusher's buffer between swaps
     private bool _closing;
     private WalException? _fault;
@@ -302,10 +308,12 @@ public sealed class WriteAheadLog : IDisposable
     /// <exception cref="ObjectDisposedException">The log is disposed.</exception>
     public unsafe PlacementSummary QueryPlacement()
     {
-        lock (_lock)
+        lock (_buffersInUse)
         {
-            ObjectDisposedException.ThrowIf(_active == 0, this);
-            return PlacementSummary.From([.. PagePlacement.Query((void*)_active, (nuint)_capacity), .. PagePlacement.Query((void*)_standby, (nuint)_capacity)]);
+            nint active, standby;
+            using (Hold()) (active, standby) = (_active, _standby);
+            ObjectDisposedException.ThrowIf(active == 0, this);
+            return PlacementSummary.From([.. PagePlacement.Query((void*)active, (nuint)_capacity), .. PagePlacement.Query((void*)standby, (nuint)_capacity)]);
         }
     }
 
@@ -314,10 +322,7 @@ public sealed class WriteAheadLog : IDisposable
     public WalScanResult Recovery { get; }
 
     /// <summary>The LSN of the last record appended (in the buffer, maybe not yet written); 0 when none.</summary>
-    public long LastLsn
-    {
-        get { lock (_lock) return _nextLsn - 1; }
-    }
+    public long LastLsn => Volatile.Read(ref _nextLsn) - 1;
 
     /// <summary>Every record up to this LSN has been written to the segment (in the kernel's page cache at least).</summary>
     public long WrittenLsn => Volatile.Read(ref _writtenLsn);
@@ -368,28 +373,32 @@ public sealed class WriteAheadLog : IDisposable
     {
         int length = CheckRecord(collectionUtf8, payload.Length);
         long timestamp = WalClock.NowUnixNanoseconds();
-        bool wake = false, full = false;
-        lock (_lock)
-        {
-            if (_fault is not null || _closing) ThrowUnusable();
-            int at = _activeBytes;
-            if (length > _capacity - at)
-            {
-                lsn = 0;
-                full = true;
-            }
-            else
-            {
-                lsn = _nextLsn++;
-                unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
-                wake = at < _wakeAt && at + length >= _wakeAt;
-                Volatile.Write(ref _activeBytes, at + length);
-            }
-        }
+        bool wake, full;
+        using (Hold()) full = !AppendLocked(kind, collectionUtf8, payload, length, timestamp, out lsn, out wake);
         // No room: the flusher takes this buffer now, even below its wake-up mark (a record larger than the rest of
         // a buffer under half full would otherwise wait for the next interval tick).
         if (wake || full) _work.Set();
         return !full;
+    }
+
+    // Copies the record into the active buffer, under _lock.
+    private bool AppendLocked(byte kind, ReadOnlySpan<byte> collectionUtf8, ReadOnlySpan<byte> payload, int length, long timestamp,
+        out long lsn, out bool wake)
+    {
+        if (_fault is not null || _closing) ThrowUnusable();
+        int at = _activeBytes;
+        if (length > _capacity - at)
+        {
+            lsn = 0;
+            wake = false;
+            return false;
+        }
+        lsn = _nextLsn;
+        unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
+        Volatile.Write(ref _nextLsn, lsn + 1);
+        wake = at < _wakeAt && at + length >= _wakeAt;
+        Volatile.Write(ref _activeBytes, at + length);
+        return true;
     }
 
     /// <summary>As <see cref="TryAppend(byte, ReadOnlySpan{byte}, ReadOnlySpan{byte}, out long)"/> with the name as a
@@ -492,10 +501,10 @@ public sealed class WriteAheadLog : IDisposable
     public ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         long target;
-        lock (_lock)
+        using (Hold())
         {
             if (_fault is not null || _closing) ThrowUnusable();
-            target = _nextLsn - 1;
+            target = Volatile.Read(ref _nextLsn) - 1;
             _syncRequested = true;
         }
         _work.Set();
@@ -510,7 +519,7 @@ public sealed class WriteAheadLog : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(snapshotLsn);
         Task done;
-        lock (_lock)
+        using (Hold())
         {
             if (_fault is not null || _closing) ThrowUnusable();
             _truncateThrough = Math.Max(_truncateThrough, snapshotLsn);
@@ -560,6 +569,23 @@ public sealed class WriteAheadLog : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(r[4..], ~state);
     }
 
+    private HeldLock Hold() => new(ref _lock);
+
+    // `using (Hold()) …`: _lock held for the block, released even when it throws.
+    private ref struct HeldLock
+    {
+        private readonly ref SpinLock _lock;
+
+        public HeldLock(ref SpinLock spinLock)
+        {
+            _lock = ref spinLock;
+            bool taken = false;
+            _lock.Enter(ref taken);
+        }
+
+        public readonly void Dispose() => _lock.Exit(useMemoryBarrier: false);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowUnusable()
     {
@@ -583,7 +609,7 @@ public sealed class WriteAheadLog : IDisposable
             bool closing, syncRequested;
             long truncate;
             TaskCompletionSource? truncateDone;
-            lock (_lock)
+            using (Hold())
             {
                 if (_activeBytes > 0 && _fault is null)
                 {
@@ -635,7 +661,7 @@ public sealed class WriteAheadLog : IDisposable
 
             if (closing)
             {
-                lock (_lock)
+                using (Hold())
                 {
                     if (_activeBytes == 0 || _fault is not null) break;
                 }
@@ -776,7 +802,7 @@ public sealed class WriteAheadLog : IDisposable
             _ => $"deleting the segments a snapshot covers, in {Directory}",
         };
         var fault = new WalException($"WAL shard {_options.Shard}: {what} failed: {cause.Message}", cause);
-        lock (_lock) _fault = fault;
+        using (Hold()) _fault = fault;
         try
         {
             if (step != FlushStep.Truncate && bytes > 0 && !_segment.IsClosed)
@@ -820,7 +846,7 @@ public sealed class WriteAheadLog : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        lock (_lock) _closing = true;
+        using (Hold()) _closing = true;
         _work.Set();
         if (_flusher.IsAlive) _flusher.Join();
         ReleaseMemory();
@@ -829,7 +855,8 @@ public sealed class WriteAheadLog : IDisposable
 
     private void ReleaseMemory()
     {
-        lock (_lock) _active = _standby = 0;
+        lock (_buffersInUse)
+            using (Hold()) _active = _standby = 0;
         _ownArena?.Dispose();
         if (!_flusher.IsAlive) _segment?.Dispose();
     }
