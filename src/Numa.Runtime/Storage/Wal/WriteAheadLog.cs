@@ -50,8 +50,7 @@ public sealed class WriteAheadLog : IDisposable
     // A spin lock without owner tracking (one compare-exchange to enter, a plain release store to leave): every
     // section it guards is a few stores or one record copy, and System.Threading.Lock's second atomic and thread-id
     // lookup cost about 5 ns of a 30 ns append of 64 B (fastest of ~7,000 rounds of 10,000 appends: 32.4 → 26.9 ns).
-    // Waiters spin, then yield and sleep (SpinWait).
-    // Not reentrant; nothing that blocks runs under it.
+    // Waiters spin, then yield and sleep (SpinWait). Not reentrant; nothing that blocks runs under it.
     private SpinLock _lock = new(enableThreadOwnerTracking: false);
     private readonly Lock _buffersInUse = new();   // keeps the buffers alive while QueryPlacement reads their pages
     private nint _active;                  // native buffers from the node arena
