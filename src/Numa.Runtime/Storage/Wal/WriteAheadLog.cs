@@ -372,32 +372,29 @@ public sealed class WriteAheadLog : IDisposable
     {
         int length = CheckRecord(collectionUtf8, payload.Length);
         long timestamp = WalClock.NowUnixNanoseconds();
-        bool wake, full;
-        using (Hold()) full = !AppendLocked(kind, collectionUtf8, payload, length, timestamp, out lsn, out wake);
+        bool wake = false, full = false;
+        using (Hold())
+        {
+            if (_fault is not null || _closing) ThrowUnusable();
+            int at = _activeBytes;
+            if (length > _capacity - at)
+            {
+                lsn = 0;
+                full = true;
+            }
+            else
+            {
+                lsn = _nextLsn;
+                unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
+                Volatile.Write(ref _nextLsn, lsn + 1);
+                wake = at < _wakeAt && at + length >= _wakeAt;
+                Volatile.Write(ref _activeBytes, at + length);
+            }
+        }
         // No room: the flusher takes this buffer now, even below its wake-up mark (a record larger than the rest of
         // a buffer under half full would otherwise wait for the next interval tick).
         if (wake || full) _work.Set();
         return !full;
-    }
-
-    // Copies the record into the active buffer, under _lock.
-    private bool AppendLocked(byte kind, ReadOnlySpan<byte> collectionUtf8, ReadOnlySpan<byte> payload, int length, long timestamp,
-        out long lsn, out bool wake)
-    {
-        if (_fault is not null || _closing) ThrowUnusable();
-        int at = _activeBytes;
-        if (length > _capacity - at)
-        {
-            lsn = 0;
-            wake = false;
-            return false;
-        }
-        lsn = _nextLsn;
-        unsafe { WriteRecord(new Span<byte>((byte*)_active + at, length), lsn, timestamp, kind, collectionUtf8, payload); }
-        Volatile.Write(ref _nextLsn, lsn + 1);
-        wake = at < _wakeAt && at + length >= _wakeAt;
-        Volatile.Write(ref _activeBytes, at + length);
-        return true;
     }
 
     /// <summary>As <see cref="TryAppend(byte, ReadOnlySpan{byte}, ReadOnlySpan{byte}, out long)"/> with the name as a
