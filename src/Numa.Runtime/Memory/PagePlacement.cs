@@ -6,7 +6,9 @@ namespace Numa.Memory;
 /// <summary>
 /// Where the kernel put each page of a range: <c>move_pages(2)</c> with <c>nodes = NULL</c> moves nothing and
 /// reports, per page, its node id or a negative errno (<c>-ENOENT</c>: never touched; <c>-EFAULT</c>: not mapped).
-/// This is how Numa proves placement instead of assuming it.
+/// This is how Numa proves placement instead of assuming it. Where the kernel's move_pages cannot see a resident
+/// page (Linux 6.1 under automatic NUMA balancing), its node comes from <c>/proc/self/pagemap</c> and
+/// <c>/proc/self/numa_maps</c>.
 /// </summary>
 public static unsafe class PagePlacement
 {
@@ -37,7 +39,47 @@ public static unsafe class PagePlacement
             for (int i = 0; i < n; i++) pages[i] = (nint)(first + (nuint)(done + i) * page);
             NumaSyscalls.QueryPages(pages.AsSpan(0, n), status.AsSpan(done, n));
         }
+        if (status.AsSpan().ContainsAny(-Errno.ENOENT, -Errno.EFAULT)) ResolveAbsentPages(first, page, status, ProcNumaMaps.ReadCurrentProcess);
         return status;
+    }
+
+    // Automatic NUMA balancing (kernel.numa_balancing=1, the default on multi-node machines) now and then makes
+    // resident MPOL_DEFAULT pages PROT_NONE to sample their accesses (memory bound with mbind(2) is not scanned).
+    // Linux 6.1, Debian 12's kernel, measured in eng/numa-vm.sh, answers such a page with -ENOENT or -EFAULT, as
+    // if it were never touched or not mapped (upstream 6.5, "mm/gup: reintroduce FOLL_NUMA as
+    // FOLL_HONOR_NUMA_FAULT", made follow_page, which move_pages uses, see them again); it also answers -EFAULT
+    // for an untouched anonymous page. So every -ENOENT/-EFAULT is checked in /proc/self/pagemap, which reads the
+    // page tables without faulting or moving anything: a page this mapping owns in RAM gets the node of its
+    // mapping from /proc/self/numa_maps when all the mapping's resident pages are on one node (otherwise the
+    // kernel's answer stays: an error, never a guess); -EFAULT for a page not in RAM inside a mapping becomes
+    // -ENOENT (untouched); -EFAULT outside every mapping stays.
+    internal static void ResolveAbsentPages(nuint first, nuint page, int[] status, Func<ProcNumaMaps> readNumaMaps)
+    {
+        List<int>? resident = null, faultedAbsent = null;
+        for (int start = 0; start < status.Length; start++)
+        {
+            if (status[start] is not (-Errno.ENOENT or -Errno.EFAULT)) continue;
+            int end = start + 1;
+            while (end < status.Length && status[end] is -Errno.ENOENT or -Errno.EFAULT) end++;
+            var entries = new ulong[end - start];
+            ProcPagemap.Read(first + (nuint)start * page, page, entries);
+            for (int i = start; i < end; i++)
+            {
+                if (ProcPagemap.IsOwnResidentPage(entries[i - start])) (resident ??= []).Add(i);
+                else if (status[i] == -Errno.EFAULT && (entries[i - start] & ProcPagemap.Present) == 0) (faultedAbsent ??= []).Add(i);
+            }
+            start = end - 1;
+        }
+        if (resident is null && faultedAbsent is null) return;
+        var maps = readNumaMaps();
+        foreach (int i in resident ?? [])
+        {
+            if (maps.Find(first + (nuint)i * page) is { OnlyNode: >= 0 } mapping) status[i] = mapping.OnlyNode;
+        }
+        foreach (int i in faultedAbsent ?? [])
+        {
+            if (maps.Find(first + (nuint)i * page) is not null) status[i] = -Errno.ENOENT;
+        }
     }
 
     /// <summary>Counts the pages of <paramref name="memory"/> per node.</summary>
