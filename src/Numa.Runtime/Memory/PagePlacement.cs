@@ -39,7 +39,17 @@ public static unsafe class PagePlacement
             for (int i = 0; i < n; i++) pages[i] = (nint)(first + (nuint)(done + i) * page);
             NumaSyscalls.QueryPages(pages.AsSpan(0, n), status.AsSpan(done, n));
         }
-        if (status.AsSpan().ContainsAny(-Errno.ENOENT, -Errno.EFAULT)) ResolveAbsentPages(first, page, status, ProcNumaMaps.ReadCurrentProcess);
+        if (status.AsSpan().ContainsAny(-Errno.ENOENT, -Errno.EFAULT))
+        {
+            try
+            {
+                ResolveAbsentPages(first, page, status, ProcNumaMaps.ReadCurrentProcess);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // No procfs (or a kernel that hides it): the kernel's answers stand; nothing was changed yet.
+            }
+        }
         return status;
     }
 
@@ -52,7 +62,7 @@ public static unsafe class PagePlacement
     // page tables without faulting or moving anything: a page this mapping owns in RAM gets the node of its
     // mapping from /proc/self/numa_maps when all the mapping's resident pages are on one node (otherwise the
     // kernel's answer stays: an error, never a guess); -EFAULT for a page not in RAM inside a mapping becomes
-    // -ENOENT (untouched); -EFAULT outside every mapping stays.
+    // -ENOENT (untouched); -EFAULT outside every mapping stays. Nothing in status changes until both files are read.
     internal static void ResolveAbsentPages(nuint first, nuint page, int[] status, Func<ProcNumaMaps> readNumaMaps)
     {
         List<int>? resident = null, faultedAbsent = null;
