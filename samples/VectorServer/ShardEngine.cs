@@ -97,6 +97,7 @@ internal sealed class ShardEngine : IDisposable
     private WriteAheadLog? _wal;
     private ShardRecovery? _recovery;
     private long _snapshotLsn;
+    private bool _graphsRebuilt;                // recovered from Parquet: the saved graphs are not the snapshot's yet
     private long _autoSnapshotRetryAt;          // Stopwatch timestamp: no automatic snapshot before it (after a failure)
     private const int AutoSnapshotRetrySeconds = 10;
 
@@ -186,10 +187,11 @@ internal sealed class ShardEngine : IDisposable
         long snapshotLsn = manifest?.Lsn ?? 0;
         if (manifest is not null)
         {
-            if (TryLoadGraphs(manifest.Lsn)) source = "saved graphs";
+            if (TryLoadGraphs(manifest)) source = "saved graphs";
             else
             {
                 RestoreSnapshot();
+                _graphsRebuilt = true;
                 source = "parquet snapshot (graphs rebuilt)";
             }
         }
@@ -253,8 +255,11 @@ internal sealed class ShardEngine : IDisposable
         return recovery;
     }
 
-    // Saved graphs are used when they were written for exactly the snapshot's LSN and every file loads.
-    private bool TryLoadGraphs(long lsn)
+    // Saved graphs stand in for the Parquet snapshot only when they are exactly its content: written for its LSN, one
+    // graph per collection it holds and no other, each with its rows and dimension. Anything else (a damaged or
+    // hand-edited graphs.json, a graph missing) rebuilds from the snapshot, which is checksummed: a graph loaded under
+    // a wrong name would be dropped as unknown, and the next snapshot would then delete the rows it stood for.
+    private bool TryLoadGraphs(SnapshotManifest manifest)
     {
         string listPath = Path.Combine(_graphDirectory, GraphsFile);
         if (!File.Exists(listPath)) return false;
@@ -268,32 +273,66 @@ internal sealed class ShardEngine : IDisposable
             _log.LogWarning("Shard {Shard}: {Path} is unreadable ({Error}); rebuilding from the Parquet snapshot", ShardId, listPath, e.Message);
             return false;
         }
-        if (list is null || list.Lsn != lsn) return false;
+        if (list is null || list.Lsn != manifest.Lsn) return false;
+        if (DescribeGraphListMismatch(list, manifest) is { } mismatch)
+        {
+            _log.LogWarning("Shard {Shard}: {Path} does not match the snapshot of LSN {Lsn} ({Mismatch}); rebuilding from the Parquet snapshot",
+                ShardId, listPath, manifest.Lsn, mismatch);
+            return false;
+        }
         var loaded = new Dictionary<string, ShardCollection>(StringComparer.Ordinal);
+        string? failure = null;
         try
         {
-            foreach (var (name, file) in list.Files)
+            foreach (var file in manifest.Files)
             {
+                string name = file.Shard.Collection, path = Path.Combine(_graphDirectory, list.Files![name]);
                 var arena = NewArena();
                 try
                 {
-                    loaded[name] = new ShardCollection(HnswIndex.Load(Path.Combine(_graphDirectory, file), arena), arena);
+                    loaded[name] = new ShardCollection(HnswIndex.Load(path, arena), arena);
                 }
                 catch
                 {
                     arena.Dispose();
                     throw;
                 }
+                var index = loaded[name].Index;
+                if (index.Count != file.Rows || index.Options.Dimension != file.Shard.Dimension)
+                {
+                    failure = $"{path} holds {index.Count} rows of dimension {index.Options.Dimension}, the snapshot of '{name}' {file.Rows} of dimension {file.Shard.Dimension}";
+                    break;
+                }
             }
         }
-        catch (Exception e) when (e is VectorIndexFormatException or IOException)
+        catch (IOException e)                                       // VectorIndexFormatException included
+        {
+            failure = e.Message;
+        }
+        if (failure is not null)
         {
             foreach (var c in loaded.Values) c.Dispose();
-            _log.LogWarning("Shard {Shard}: a saved graph cannot be loaded ({Error}); rebuilding from the Parquet snapshot", ShardId, e.Message);
+            _log.LogWarning("Shard {Shard}: a saved graph cannot be used ({Error}); rebuilding from the Parquet snapshot", ShardId, failure);
             return false;
         }
         foreach (var (name, c) in loaded) _collections[name] = c;
         return true;
+    }
+
+    // Why the graph list cannot stand for the snapshot, or null when it names one plain file per snapshot collection.
+    private static string? DescribeGraphListMismatch(GraphList list, SnapshotManifest manifest)
+    {
+        if (list.Files is null) return "it lists no files";
+        var collections = manifest.Files.Select(f => f.Shard.Collection).ToHashSet(StringComparer.Ordinal);
+        if (collections.Count != manifest.Files.Count) return "the snapshot lists a collection twice";
+        foreach (var (name, file) in list.Files)
+        {
+            if (!collections.Contains(name)) return $"it lists '{name}', which the snapshot does not hold";
+            if (string.IsNullOrEmpty(file) || Path.GetFileName(file) != file) return $"the file of '{name}' is not a plain file name";
+        }
+        foreach (string name in collections)
+            if (!list.Files.ContainsKey(name)) return $"it has no graph for '{name}'";
+        return null;
     }
 
     private void RestoreSnapshot()
@@ -574,6 +613,7 @@ internal sealed class ShardEngine : IDisposable
             if (!files.ContainsValue(Path.GetFileName(path))) File.Delete(path);
         Wal.TruncateThroughAsync(lsn).GetAwaiter().GetResult();
         _snapshotLsn = lsn;
+        _graphsRebuilt = false;
         long rows = _collections.Values.Sum(c => (long)c.Index.Count);
         _setup.Metrics.SnapshotDuration.Record(started.Elapsed.TotalSeconds);
         _log.LogInformation("Shard {Shard}: snapshot of {Rows} rows through LSN {Lsn} ({Reason}) in {Seconds:F2} s",
@@ -618,7 +658,7 @@ internal sealed class ShardEngine : IDisposable
         _setup.Inbox.Close();                                          // already closed, unless the worker graph stopped first
         _setup.Inbox.DrainClosed(jobs, ShardInbox.ShuttingDown());   // senders that raced the close: refused, not left waiting
         Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
-        if (_setup.SnapshotOnShutdown && Wal.LastLsn > _snapshotLsn) WriteSnapshot("shutdown");
+        if (_setup.SnapshotOnShutdown && (Wal.LastLsn > _snapshotLsn || _graphsRebuilt)) WriteSnapshot("shutdown");
     }
 
     public void Dispose()
@@ -634,6 +674,6 @@ internal sealed class ShardEngine : IDisposable
     private sealed class GraphList
     {
         public long Lsn { get; set; }
-        public SortedDictionary<string, string> Files { get; set; } = [];
+        public SortedDictionary<string, string>? Files { get; set; } = [];
     }
 }

@@ -1,6 +1,7 @@
 // Restarts of the server over the same data directory: from saved graphs after a graceful stop (no rebuild, the same
 // answers), from the WAL alone when no snapshot was taken, from a snapshot plus the WAL tail after an automatic
-// snapshot, from a snapshot whose WAL lost its tail, and refusals of a data directory that does not fit the settings.
+// snapshot, from a snapshot whose WAL lost its tail, from the snapshot when the graph list does not match it, and
+// refusals of a data directory that does not fit the settings.
 using Numa.VectorServer;
 
 namespace Numa.Server.Tests;
@@ -136,6 +137,55 @@ public sealed class RecoveryTests
         var (_, batches) = await fourth.Data.ScanAsync("docs");
         var ids = batches.SelectMany(b => b.Column("id").GetValues<long>().ToArray()).Order().ToList();
         Assert.Equal(Enumerable.Range(0, 1100).Select(i => (long)i), ids);
+    }
+
+    // graphs.json is not checksummed; the Parquet snapshot is. A graph list that names another collection, leaves one
+    // out or holds nulls must not stand for the snapshot: loaded under a wrong name, the graph would be dropped as
+    // unknown, and the next snapshot would delete the Parquet file that still held the rows.
+    [Theory]
+    [InlineData("renamed")]
+    [InlineData("missing")]
+    [InlineData("null files")]
+    [InlineData("null file")]
+    public async Task A_graph_list_that_does_not_match_the_snapshot_rebuilds_from_it_and_loses_no_row(string damage)
+    {
+        using var dir = new TempDirectory();
+        await using (var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1"))
+        {
+            await Vectors.PutAsync(server.Data, "docs", Vectors.Random(700, Dimension, seed: 21), Dimension);
+            await Vectors.PutAsync(server.Data, "more", Vectors.Random(300, Dimension, seed: 22), Dimension);
+            await server.WaitIndexedAsync("docs");
+            await server.WaitIndexedAsync("more");
+        }
+        string listPath = Path.Combine(dir.Path, "shard-0", "graphs", "graphs.json");
+        var list = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(listPath))!;
+        var files = list["Files"]!.AsObject();
+        Assert.Equal(["docs", "more"], files.Select(p => p.Key).Order());
+        switch (damage)
+        {
+            case "renamed":                                                   // one flipped bit: 'd' (0x64) → 'l' (0x6C)
+                var graph = files["docs"]!.GetValue<string>();
+                files.Remove("docs");
+                files["locs"] = graph;
+                break;
+            case "missing": files.Remove("more"); break;
+            case "null files": list["Files"] = null; break;
+            case "null file": files["more"] = null; break;
+        }
+        await File.WriteAllTextAsync(listPath, list.ToJsonString());
+
+        await using (var restarted = await TestServer.StartAsync(dir.Path, o => o.Shards = "1"))
+        {
+            Assert.Equal("parquet snapshot (graphs rebuilt)", await RecoveredFromAsync(restarted));
+            Assert.Equal(700, (long)(await restarted.GraphStatsAsync("docs"))["rows"]!);
+            Assert.Equal(300, (long)(await restarted.GraphStatsAsync("more"))["rows"]!);
+        }                                                                     // a graceful stop: a new snapshot and graph list
+        await using var again = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        Assert.Equal("saved graphs", await RecoveredFromAsync(again));
+        var (_, batches) = await again.Data.ScanAsync("docs");
+        Assert.Equal(Enumerable.Range(0, 700).Select(i => (long)i),
+            batches.SelectMany(b => b.Column("id").GetValues<long>().ToArray()).Order());
+        Assert.Equal(300, (long)(await again.GraphStatsAsync("more"))["rows"]!);
     }
 
     private static void CopyDirectory(string from, string to)
