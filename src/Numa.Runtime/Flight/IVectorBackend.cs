@@ -40,7 +40,7 @@ public interface IVectorBackend
     /// <summary>The <paramref name="k"/> live rows nearest to <paramref name="query"/> (L2) that pass every filter,
     /// nearest first. <paramref name="ef"/> is the search breadth of an approximate index (HNSW efSearch; null: the
     /// index's default; exact stores ignore it). <paramref name="query"/> is not used after the task completes.</summary>
-    /// <exception cref="VectorBackendException">NotFound; InvalidArgument: k &lt; 1, ef &lt; k, dimension mismatch, bad filter.</exception>
+    /// <exception cref="VectorBackendException">NotFound; InvalidArgument: k &lt; 1, ef &lt; k, dimension mismatch, NaN or ±∞ in the query, bad filter.</exception>
     ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
         IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken);
 

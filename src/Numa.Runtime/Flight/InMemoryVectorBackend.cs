@@ -92,7 +92,8 @@ public sealed class InMemoryVectorBackend : IVectorBackend
     public ValueTask<VectorSearchResult> SearchAsync(string name, ReadOnlyMemory<float> query, int k, int? ef,
         IReadOnlyList<VectorFilter> filters, CancellationToken cancellationToken)
     {
-        if (k < 1) throw new VectorBackendException(VectorBackendError.InvalidArgument, "k must be at least 1.");
+        if (k < 1) throw Invalid("k must be at least 1.");
+        if (ef is { } width && width < k) throw Invalid($"ef ({width}) must be at least k ({k}).");
         return ValueTask.FromResult(Find(name).Search(query.Span, k, filters));
     }
 
@@ -168,6 +169,13 @@ public sealed class InMemoryVectorBackend : IVectorBackend
             var vectors = batch.Columns[vectorColumn];
             if (ids.NullCount != 0) throw Invalid($"Collection '{name}': column 'id' holds {ids.NullCount} nulls.");
             if (vectors.NullCount != 0) throw Invalid($"Collection '{name}': column 'vector' holds {vectors.NullCount} nulls.");
+            var elements = vectors.Values!;
+            if (elements.NullCount != 0) throw Invalid($"Collection '{name}': column 'vector' holds {elements.NullCount} null elements.");
+            int dimension = vectors.Type.ListSize;
+            var values = elements.GetValues<float>()[..(batch.Length * dimension)];
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw Invalid($"Collection '{name}': row {i / dimension} holds {values[i]} at element {i % dimension}; only finite values are accepted.");
             long bytes = 0;
             foreach (var column in batch.Columns) bytes += ColumnBytes(column);
             lock (_lock)
@@ -175,11 +183,11 @@ public sealed class InMemoryVectorBackend : IVectorBackend
                 int index = _batches.Count;
                 var stored = new Stored(batch, idColumn, vectorColumn);
                 _batches.Add(stored);
-                var values = ids.GetValues<long>();
-                for (int row = 0; row < values.Length; row++)
+                var rowIds = ids.GetValues<long>();
+                for (int row = 0; row < rowIds.Length; row++)
                 {
-                    if (_rows.TryGetValue(values[row], out var old)) Tombstone(old);
-                    _rows[values[row]] = (index, row);
+                    if (_rows.TryGetValue(rowIds[row], out var old)) Tombstone(old);
+                    _rows[rowIds[row]] = (index, row);
                 }
                 _bytes += bytes;
                 return _rows.Count;
@@ -193,8 +201,11 @@ public sealed class InMemoryVectorBackend : IVectorBackend
                 if (_schema is null) return new VectorSearchResult([], []);
                 if (query.Length != _dimension)
                     throw Invalid($"Collection '{name}': dimension mismatch: expected {_dimension}, got {query.Length}.");
+                foreach (float x in query)
+                    if (!float.IsFinite(x)) throw Invalid($"Collection '{name}': the query holds {x}; only finite values are accepted.");
                 var compiled = RowFilter.Compile(name, _schema, filters);
-                var heap = new PriorityQueue<ulong, float>(k + 1);                  // max-heap on distance via -distance
+                // Max-heap on distance via -distance; it never holds more than the live rows, whatever k asks for.
+                var heap = new PriorityQueue<ulong, float>(Math.Min(k, _rows.Count) + 1);
                 foreach (var stored in _batches)
                 {
                     var ids = stored.Batch.Columns[stored.IdColumn].GetValues<long>();
