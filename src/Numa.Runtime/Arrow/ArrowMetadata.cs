@@ -174,19 +174,41 @@ internal static class ArrowMetadata
         short endianness = r.GetInt16(schema, SchemaEndianness, 0, "endianness");
         if (endianness != 0) throw new ArrowFormatException("Schema: big-endian data is not supported.");
         var fieldVector = r.GetVector(schema, SchemaFields, 4, 4, "fields");
-        int budget = options.MaxFieldCount;
+        var budget = new DecodeBudget(options.MaxFieldCount, TextBudgetPerByte * (long)r.Length);
         var fields = new ArrowField[fieldVector.Count];
         for (int i = 0; i < fields.Length; i++)
             fields[i] = ReadField(r, r.TableAt(fieldVector, i), 1, ref budget, options);
-        return new ArrowSchema(fields, ReadKeyValues(r, schema, SchemaMetadata));
+        return new ArrowSchema(fields, ReadKeyValues(r, schema, SchemaMetadata, ref budget));
     }
 
-    private static ArrowField ReadField(in FlatBufferReader r, in FlatBufferTable table, int depth, ref int budget, ArrowReadOptions options)
+    // A FlatBuffer may point many tables at one string, so a small header can name ten thousand fields with the same
+    // 100 KB string: gigabytes once decoded. Writers that do not share strings (Arrow C++, Java, Rust, Go) decode to at
+    // most one character per metadata byte; four leave room for writers that share some.
+    private const int TextBudgetPerByte = 4;
+
+    // What is left to decode of one schema: fields (ArrowReadOptions.MaxFieldCount) and characters of names and metadata.
+    private struct DecodeBudget(int fields, long characters)
     {
-        string name = r.GetString(table, FieldName, "name") ?? "";
+        public int Fields = fields;
+        public long Characters = characters;
+        public readonly long CharacterLimit = characters;
+    }
+
+    private static string? Text(in FlatBufferReader r, in FlatBufferTable table, int slot, string field, ref DecodeBudget budget)
+    {
+        string? text = r.GetString(table, slot, field);
+        if (text is not null && (budget.Characters -= text.Length) < 0)
+            throw new ArrowFormatException($"Schema: its names and metadata decode to more than {budget.CharacterLimit} characters " +
+                $"({TextBudgetPerByte} per byte of its {budget.CharacterLimit / TextBudgetPerByte}-byte header); the header points many fields at the same strings.");
+        return text;
+    }
+
+    private static ArrowField ReadField(in FlatBufferReader r, in FlatBufferTable table, int depth, ref DecodeBudget budget, ArrowReadOptions options)
+    {
+        string name = Text(r, table, FieldName, "name", ref budget) ?? "";
         if (depth > options.MaxNestingDepth)
             throw new ArrowFormatException($"Schema: field '{name}' is nested {depth} deep, past the limit of {options.MaxNestingDepth}.");
-        if (--budget < 0)
+        if (--budget.Fields < 0)
             throw new ArrowFormatException($"Schema: more than {options.MaxFieldCount} fields (the limit).");
         if (r.Has(table, FieldDictionary, "dictionary"))
             throw new ArrowFormatException($"Schema: field '{name}' is dictionary-encoded, which is not supported.");
@@ -202,11 +224,11 @@ internal static class ArrowMetadata
         if (!nested && children.Count != 0)
             throw new ArrowFormatException($"Schema: field '{name}' of type {TypeName(tag)} has {children.Count} children; it takes none.");
         ArrowField? item = nested ? ReadField(r, r.TableAt(children, 0), depth + 1, ref budget, options) : null;
-        var type = ReadType(r, typeTable, tag, item, name);
-        return new ArrowField(name, type, nullable, ReadKeyValues(r, table, FieldMetadata));
+        var type = ReadType(r, typeTable, tag, item, name, ref budget);
+        return new ArrowField(name, type, nullable, ReadKeyValues(r, table, FieldMetadata, ref budget));
     }
 
-    private static ArrowType ReadType(in FlatBufferReader r, FlatBufferTable? typeTable, byte tag, ArrowField? item, string field)
+    private static ArrowType ReadType(in FlatBufferReader r, FlatBufferTable? typeTable, byte tag, ArrowField? item, string field, ref DecodeBudget budget)
     {
         switch (tag)
         {
@@ -238,7 +260,7 @@ internal static class ArrowMetadata
                 var t = typeTable!.Value;
                 short unit = r.GetInt16(t, 0, 0, "unit");
                 if (unit is < 0 or > 3) throw new ArrowFormatException($"Schema: field '{field}' has Timestamp unit {unit}, which is not a TimeUnit.");
-                return ArrowType.Timestamp((ArrowTimeUnit)unit, r.GetString(t, 1, "timezone"));
+                return ArrowType.Timestamp((ArrowTimeUnit)unit, Text(r, t, 1, "timezone", ref budget));
             }
             case TypeList: return ArrowType.List(item!);
             case TypeFixedSizeList:
@@ -255,14 +277,14 @@ internal static class ArrowMetadata
     private static ArrowFormatException Unsupported(string field, string type) =>
         new($"Schema: field '{field}' has type {type}, which Numa.Arrow does not support.");
 
-    private static KeyValuePair<string, string>[] ReadKeyValues(in FlatBufferReader r, in FlatBufferTable table, int slot)
+    private static KeyValuePair<string, string>[] ReadKeyValues(in FlatBufferReader r, in FlatBufferTable table, int slot, ref DecodeBudget budget)
     {
         var vector = r.GetVector(table, slot, 4, 4, "custom_metadata");
         var pairs = new KeyValuePair<string, string>[vector.Count];
         for (int i = 0; i < pairs.Length; i++)
         {
             var kv = r.TableAt(vector, i);
-            pairs[i] = new(r.GetString(kv, 0, "key") ?? "", r.GetString(kv, 1, "value") ?? "");
+            pairs[i] = new(Text(r, kv, 0, "key", ref budget) ?? "", Text(r, kv, 1, "value", ref budget) ?? "");
         }
         return pairs;
     }

@@ -290,6 +290,31 @@ public sealed class ArrowMalformedInputTests
     }
 
     [Fact]
+    public void A_schema_that_points_thousands_of_fields_at_one_long_string_is_rejected_before_decoding_gigabytes()
+    {
+        var header = RawIpc.SchemaSharingStrings(10_000, new string('n', 50_000), new string('v', 50_000));
+        Assert.True(header.Length < 1 << 20, $"the crafted header is {header.Length} bytes");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = Assert.Throws<ArrowFormatException>(() => ArrowMessageDecoder.DecodeSchema(header));
+
+        Assert.Contains("decode to more than", e.Message);
+        Assert.Contains("points many fields at the same strings", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "the decoder kept decoding the shared strings");
+    }
+
+    [Fact]
+    public void A_schema_that_shares_a_few_strings_still_decodes()
+    {
+        var header = RawIpc.SchemaSharingStrings(3, "same", "value");
+
+        var schema = ArrowMessageDecoder.DecodeSchema(header);
+
+        Assert.Equal(["same", "same", "same"], schema.Fields.Select(f => f.Name));
+        Assert.All(schema.Fields, f => Assert.Equal([new KeyValuePair<string, string>("same", "value")], f.Metadata));
+    }
+
+    [Fact]
     public void A_compressed_body_is_rejected_naming_the_codec()
     {
         var bytes = RawIpc.OneBatch(s_int32, RawIpc.RecordBatch(2, [(2, 0)], [(0, 0), (0, 8)], 8, compressed: true), new byte[8]);

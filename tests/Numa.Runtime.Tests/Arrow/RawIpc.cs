@@ -41,6 +41,41 @@ internal static class RawIpc
         return b.WrittenSpan.ToArray();
     }
 
+    /// <summary>A Schema message of <paramref name="fields"/> Bool fields whose names and one metadata pair each all
+    /// point at the same two strings (FlatBuffers allows it; Arrow's writers never do it).</summary>
+    public static byte[] SchemaSharingStrings(int fields, string name, string value)
+    {
+        var b = new FlatBufferBuilder();
+        int nameString = b.CreateString(name), valueString = b.CreateString(value);
+        b.StartTable(0);
+        int boolType = b.EndTable();
+        b.StartTable(2);
+        b.AddOffsetField(0, nameString);
+        b.AddOffsetField(1, valueString);
+        int pair = b.EndTable();
+        int metadata = b.CreateOffsetVector([pair]);
+        var tables = new int[fields];
+        for (int i = 0; i < fields; i++)
+        {
+            b.StartTable(7);
+            b.AddOffsetField(0, nameString);
+            b.AddField(2, (byte)6);                                   // Type.Bool
+            b.AddOffsetField(3, boolType);
+            b.AddOffsetField(6, metadata);
+            tables[i] = b.EndTable();
+        }
+        int fieldVector = b.CreateOffsetVector(tables);
+        b.StartTable(4);
+        b.AddOffsetField(1, fieldVector);
+        int schema = b.EndTable();
+        b.StartTable(5);
+        b.AddField(0, (short)4);                                      // V5
+        b.AddField(1, (byte)1);                                       // MessageHeader.Schema
+        b.AddOffsetField(2, schema);
+        b.Finish(b.EndTable());
+        return b.WrittenSpan.ToArray();
+    }
+
     public static byte[] SchemaHeader(ArrowSchema schema) => new ArrowMessageEncoder().EncodeSchema(schema).ToArray();
 
     /// <summary>A stream: each header padded to 8 behind the 0xFFFFFFFF marker and length, then its body; then EOS.</summary>
