@@ -611,6 +611,8 @@ internal sealed class ShardEngine : IDisposable
         WriteGraphList(new GraphList { Lsn = lsn, Files = files });
         foreach (string path in System.IO.Directory.EnumerateFiles(_graphDirectory, "*.hnsw"))
             if (!files.ContainsValue(Path.GetFileName(path))) File.Delete(path);
+        foreach (string path in System.IO.Directory.EnumerateFiles(_graphDirectory, "*.hnsw" + HnswIndex.TemporarySuffix))
+            File.Delete(path);                                   // left by a save a crash interrupted
         Wal.TruncateThroughAsync(lsn).GetAwaiter().GetResult();
         _snapshotLsn = lsn;
         _graphsRebuilt = false;

@@ -1,7 +1,7 @@
 // Restarts of the server over the same data directory: from saved graphs after a graceful stop (no rebuild, the same
 // answers), from the WAL alone when no snapshot was taken, from a snapshot plus the WAL tail after an automatic
 // snapshot, from a snapshot whose WAL lost its tail, from the snapshot when the graph list does not match it, and
-// refusals of a data directory that does not fit the settings.
+// refusals of a data directory that does not fit the settings. The next snapshot sweeps a graph file a crash left half written.
 using Numa.VectorServer;
 
 namespace Numa.Server.Tests;
@@ -46,6 +46,29 @@ public sealed class RecoveryTests
         Assert.All(restarted.Host.Recoveries, r => Assert.Equal(0, r.ReplayedRecords));
         Assert.Equal(2000, (long)(await restarted.GraphStatsAsync("docs"))["rows"]!);
         Assert.Equal(before, await SearchAllAsync(restarted, queries));    // the same graph: the same answers
+    }
+
+    [Fact]
+    public async Task A_graph_file_a_crash_left_half_written_is_swept_by_the_next_snapshot()
+    {
+        using var dir = new TempDirectory();
+        string graphs = Path.Combine(dir.Path, "shard-0", "graphs");
+        await using (var server = await TestServer.StartAsync(dir.Path))
+            await Vectors.PutAsync(server.Data, "docs", Vectors.Random(300, Dimension, seed: 15), Dimension);
+        string stray = Path.Combine(graphs, "docs.999.hnsw" + Numa.Vectors.HnswIndex.TemporarySuffix);
+        await File.WriteAllBytesAsync(stray, new byte[100], TestContext.Current.CancellationToken);
+
+        await using (var server = await TestServer.StartAsync(dir.Path))
+        {
+            Assert.Equal("saved graphs", await RecoveredFromAsync(server));    // the stray file is not read
+            await Vectors.PutAsync(server.Data, "more", Vectors.Random(50, Dimension, seed: 16), Dimension);
+        }
+
+        Assert.False(File.Exists(stray), "the snapshot left the interrupted save's file behind");
+        var names = Directory.GetFiles(graphs)
+            .Select(f => System.Text.RegularExpressions.Regex.Replace(Path.GetFileName(f), @"\.\d+\.hnsw$", ".LSN.hnsw"))
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(["docs.LSN.hnsw", "graphs.json", "more.LSN.hnsw"], names);
     }
 
     [Fact]

@@ -596,11 +596,17 @@ public sealed unsafe class HnswIndex : IDisposable
         }
     }
 
+    /// <summary>What <see cref="Save"/> appends to the file name while it writes; a crash mid-save can leave such a
+    /// file behind, which the owner of the directory may delete.</summary>
+    public const string TemporarySuffix = ".tmp";
+
     /// <summary>Writes the index (options, ids, tombstones, vectors, links, entry point, level generator state) to
     /// <paramref name="path"/> in the versioned, CRC-32C-checked format of docs/vectors.md: to a temporary file,
-    /// flushed to disk, then renamed over <paramref name="path"/>, so a crash leaves the old file or the new one.
+    /// fdatasync'd, renamed over <paramref name="path"/>, then the directory fsync'd, so a crash leaves the old file or
+    /// the new one (and possibly <c>path.tmp</c>); a failed save removes its temporary file and leaves the old one.
     /// Waits for running adds and deletes; searches may continue.</summary>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="IOException">The file cannot be written or renamed (ENOSPC, a directory in the way …).</exception>
+    /// <exception cref="Native.NumaNativeException">fdatasync or the directory fsync failed (EIO …).</exception>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -47,7 +47,35 @@ internal static unsafe class HnswIndexFile
         BinaryPrimitives.WriteUInt64LittleEndian(header[48..], index.RandomState);
         BinaryPrimitives.WriteUInt32LittleEndian(header[56..], Crc32C.Compute(header[..56]));
 
-        string temporary = path + ".tmp";
+        string full = Path.GetFullPath(path);
+        string temporary = full + HnswIndex.TemporarySuffix;
+        try
+        {
+            WriteTemporary(index, temporary, header);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            DeleteQuietly(temporary);                 // a failed save leaves the old file and nothing else
+            throw;
+        }
+        FileSync.Directory(Path.GetDirectoryName(full)!);
+    }
+
+    // The save's own error is the one to report; a temporary file that cannot be removed either is swept by the next save
+    // of its owner (ShardEngine deletes stray *.hnsw.tmp files).
+    private static void DeleteQuietly(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static void WriteTemporary(HnswIndex index, string temporary, ReadOnlySpan<byte> header)
+    {
+        var options = index.Options;
+        var store = index.Store;
+        int slots = store.SlotCount;
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
             file.Write(header);
@@ -73,9 +101,9 @@ internal static unsafe class HnswIndexFile
             BinaryPrimitives.WriteUInt32LittleEndian(trailer[8..], body.Crc);
             EndMagic.CopyTo(trailer[12..]);
             file.Write(trailer);
-            file.Flush(flushToDisk: true);
+            file.Flush();
+            FileSync.DataSync(file.SafeFileHandle, temporary);
         }
-        File.Move(temporary, path, overwrite: true);
     }
 
     public static HnswIndex Load(string path, NumaArena? arena)

@@ -23,6 +23,22 @@ public sealed class HnswPersistenceTests : IDisposable
         return path;
     }
 
+    [Fact]
+    public void A_save_that_fails_leaves_no_temporary_file_and_the_directory_as_it_was()
+    {
+        using var index = HnswRecallTests.Build(new HnswOptions { Dimension = Dimension, M = 6, EfConstruction = 40 }, s_data, 100);
+        string path = Path.Combine(_folder, "taken.hnsw");
+        Directory.CreateDirectory(Path.Combine(path, "inside"));             // the rename over it fails (EISDIR)
+
+        Assert.ThrowsAny<IOException>(() => index.Save(path));
+
+        Assert.False(File.Exists(path + HnswIndex.TemporarySuffix), "the failed save left its temporary file");
+        Assert.Equal([path], Directory.GetFileSystemEntries(_folder));
+        index.Save(Path.Combine(_folder, "free.hnsw"));                     // the index is unharmed
+        using var loaded = HnswIndex.Load(Path.Combine(_folder, "free.hnsw"));
+        Assert.Equal(index.Count, loaded.Count);
+    }
+
     [Theory]
     [InlineData(VectorMetric.L2Squared)]
     [InlineData(VectorMetric.Cosine)]
