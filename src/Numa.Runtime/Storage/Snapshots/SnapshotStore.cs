@@ -97,7 +97,8 @@ public sealed class SnapshotStore
     /// <summary>Restores the current snapshot into <paramref name="target"/>; returns its manifest, or null when
     /// there is none (nothing is called). Every file is verified (present, length, CRC-32C) before the first
     /// <see cref="ISnapshotRestoreTarget.BeginShard"/>.</summary>
-    /// <exception cref="SnapshotException">The manifest or a file is missing, corrupt or does not match.</exception>
+    /// <exception cref="SnapshotException">The manifest or a file is missing, corrupt or does not match, or the target
+    /// refused one of its rows with an <see cref="ArgumentException"/> (the inner exception; a repeated id …).</exception>
     /// <exception cref="ParquetFormatException">A file passed its checksum but is not a valid snapshot file.</exception>
     public SnapshotManifest? Restore(ISnapshotRestoreTarget target)
     {
@@ -117,7 +118,14 @@ public sealed class SnapshotStore
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 reader.ReadRowGroup(g, buffer);
-                target.Restore(file.Shard, buffer.AsBatch());
+                try
+                {
+                    target.Restore(file.Shard, buffer.AsBatch());
+                }
+                catch (ArgumentException e)              // the target refuses a row: a repeated id, a non-finite value
+                {
+                    throw new SnapshotException(path, $"row group {g} holds a row the store refuses: {e.Message}", e);
+                }
             }
             target.EndShard(file.Shard);
         }

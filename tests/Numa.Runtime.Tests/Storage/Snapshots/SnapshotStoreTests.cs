@@ -158,6 +158,22 @@ public sealed class SnapshotStoreTests : IDisposable
         Assert.Throws<ArgumentException>(() => store.Write(1, new Source((new SnapshotShard(name, 0, 2), TestRows.Build(1, 2)))));
     }
 
+    [Fact]
+    public void A_row_the_store_refuses_is_a_SnapshotException_naming_the_file()
+    {
+        var rows = TestRows.Build(5, 4, seed: 2);
+        rows.Append(TestRows.Build(5, 4, seed: 2).AsBatch());                 // every id twice; the checksums still match
+        new SnapshotStore(_dir, s_options).Write(3, new Source((new SnapshotShard("docs", 0, 4), rows)));
+        var target = new Numa.Vectors.HnswSnapshots(shard => new Numa.Vectors.HnswIndex(new Numa.Vectors.HnswOptions { Dimension = shard.Dimension }));
+
+        var e = Assert.Throws<SnapshotException>(() => new SnapshotStore(_dir).Restore(target));
+
+        Assert.Equal(Path.Combine(_dir, "docs.0.g1.parquet"), e.Path);
+        Assert.Contains($"id {2_000_000 - 17} is already present", e.Message);
+        Assert.IsType<ArgumentException>(e.InnerException);
+        foreach (var index in target.Indexes.Values) index.Dispose();
+    }
+
     private sealed class Source(params (SnapshotShard Shard, VectorBatchBuffer Rows)[] data) : ISnapshotSource
     {
         public (SnapshotShard Shard, VectorBatchBuffer Rows)[] Data { get; } = data;
