@@ -15,6 +15,13 @@ internal static class WalCommand
         Description = "Required: cut the log at the first damage, deleting every record from there on.",
     };
 
+    static WalCommand() =>
+        Dir.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+                result.AddError("DIR is empty: give the log directory of one shard (it holds the *.wal segments).");
+        });
+
     internal static Command Create()
     {
         var wal = new Command("wal", "Check, inspect and repair a write-ahead log directory (docs/wal.md).");
@@ -115,14 +122,14 @@ internal static class WalCommand
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    // Damage and unreadable directories are the user's to fix: one line on stderr, exit 2.
+    // Damage, unreadable directories and unusable paths ("") are the user's to fix: one line on stderr, exit 2.
     private static int Run(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is WalException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is WalException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"numa: {e.Message}");
             return 2;

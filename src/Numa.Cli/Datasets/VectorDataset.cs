@@ -48,13 +48,15 @@ internal sealed class VectorDataset
     /// <c>.fvecs</c> (<see cref="FvecsFile"/>), <c>.npy</c> (<see cref="NpyFile"/>), IDX3 unsigned-byte images, plain or
     /// gzip with a <c>.gz</c> name (<see cref="IdxVectors"/>); any other name is recognized by its magic (NumPy's
     /// <c>\x93NUMPY</c>, IDX3's 00 00 08 03).</summary>
-    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="FileNotFoundException">No such file, or <paramref name="path"/> is a directory.</exception>
     /// <exception cref="InvalidDataException">Unknown format, or a file that is not valid in its format; the message
     /// names the file and the problem.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> &lt; 1.</exception>
     public static VectorDataset Open(string path, int limit = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        if (Directory.Exists(path))
+            throw new FileNotFoundException($"{path} is a directory; name a dataset file in it (.fvecs, .npy, IDX3 or .gz).", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
         string name = System.IO.Path.GetFileName(path);
         if (name.EndsWith(".fvecs", StringComparison.OrdinalIgnoreCase)) return FvecsFile.Read(path, limit);
