@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using System.Reflection;
 using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
 using Numa.Generators.Helpers;
 using Numa.Generators.Model;
 using Numa.Scheduling;
@@ -21,7 +22,29 @@ public sealed partial class NumaGenerator
         private static readonly string s_generatedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Numa.Generators\", \"{s_version}\")]";
         private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
 
-        public static string WorkerHintName(WorkerModel w) => (w.Namespace.Length > 0 ? w.Namespace + "." : "") + w.Name + ".Worker.g.cs";
+        /// <summary>{Namespace}.{Type}.Worker.g.cs with the '@' of escaped keywords dropped (a hint name takes letters,
+        /// digits and ._-+ only). Roslyn compares hint names ignoring case, so of the workers whose names then match
+        /// (Shop.Shard, shop.Shard, Shop.shard) the first in ordinal order keeps the plain name, the others get ".2", ".3" ….</summary>
+        public static string WorkerHintName(WorkerModel w, EquatableArray<string> allWorkers)
+        {
+            string stem = HintStem(w.FullName);
+            int rank = 0, matches = 0;
+            foreach (string other in allWorkers)
+            {
+                if (!string.Equals(HintStem(other), stem, System.StringComparison.OrdinalIgnoreCase)) continue;
+                matches++;
+                if (string.CompareOrdinal(other, w.FullName) < 0) rank++;
+            }
+            return stem + (matches > 1 && rank > 0 ? "." + (rank + 1).ToString(CultureInfo.InvariantCulture) : "") + ".Worker.g.cs";
+        }
+
+        private static string HintStem(string fullName)
+        {
+            var b = new StringBuilder();
+            foreach (char ch in fullName.StartsWith("global::", System.StringComparison.Ordinal) ? fullName.Substring(8) : fullName)
+                if (ch != '@') b.Append(char.IsLetterOrDigit(ch) || ch is '.' or '_' or '-' or '+' ? ch : '_');
+            return b.ToString();
+        }
 
         public static string NamespaceFor(string rootNamespace, string assemblyName)
         {
@@ -34,7 +57,7 @@ public sealed partial class NumaGenerator
         {
             var s = Header();
             if (w.Namespace.Length > 0) s.Line($"namespace {w.Namespace};").Line();
-            s.Open($"partial class {w.Name} : global::Numa.Workers.INumaWorker");
+            s.Open($"partial class {Escape(w.Name)} : global::Numa.Workers.INumaWorker");
 
             foreach (var m in w.Members)
             {
@@ -43,18 +66,18 @@ public sealed partial class NumaGenerator
                     case MemberKind.LocalRef:
                         s.Line($"// Local: allocated in this worker's node arena on its pinned thread (first touch on its node).");
                         s.Line($"private global::Numa.Memory.ArenaRef<{m.ElementType}> __numaLocal_{m.Name};");
-                        s.Line($"{m.Accessibility} partial ref {m.ElementType} {m.Name} => ref __numaLocal_{m.Name}.Value;");
+                        s.Line($"{m.Accessibility} partial ref {m.ElementType} {Escape(m.Name)} => ref __numaLocal_{m.Name}.Value;");
                         break;
                     case MemberKind.LocalSpan:
                         s.Line($"// Local: {m.Length} elements in this worker's node arena, allocated on its pinned thread.");
                         s.Line($"private global::Numa.Memory.ArenaArray<{m.ElementType}> __numaLocal_{m.Name};");
-                        s.Line($"{m.Accessibility} partial global::System.Span<{m.ElementType}> {m.Name} => __numaLocal_{m.Name}.Span;");
+                        s.Line($"{m.Accessibility} partial global::System.Span<{m.ElementType}> {Escape(m.Name)} => __numaLocal_{m.Name}.Span;");
                         break;
                     case MemberKind.InterleavedSpan:
                         s.Line($"// Interleaved: {m.Length} elements shared by every worker, pages spread over the nodes; set by NumaApp.Create.");
                         s.Line(Hidden);
                         s.Line($"internal static global::Numa.Memory.ArenaArray<{m.ElementType}> __numaShared_{m.Name};");
-                        s.Line($"{m.Accessibility} static partial global::System.Span<{m.ElementType}> {m.Name} => __numaShared_{m.Name}.Span;");
+                        s.Line($"{m.Accessibility} static partial global::System.Span<{m.ElementType}> {Escape(m.Name)} => __numaShared_{m.Name}.Span;");
                         break;
                 }
                 s.Line();
@@ -65,7 +88,7 @@ public sealed partial class NumaGenerator
                 s.Line($"// One ring per consumer instance, on this worker's node; connected by NumaApp.Create.");
                 s.Line(Hidden);
                 s.Line($"internal global::Numa.Messaging.Outbox<{o.MessageType}> __numaOutbox_{o.Name} = new(global::System.Array.Empty<global::Numa.Messaging.SpscRing<{o.MessageType}>>());");
-                s.Line($"{o.Accessibility} partial global::Numa.Messaging.Outbox<{o.MessageType}> {o.Name} => __numaOutbox_{o.Name};");
+                s.Line($"{o.Accessibility} partial global::Numa.Messaging.Outbox<{o.MessageType}> {Escape(o.Name)} => __numaOutbox_{o.Name};");
                 s.Line();
             }
 
@@ -90,7 +113,7 @@ public sealed partial class NumaGenerator
                     s.Line($"global::System.Span<{i.MessageType}> batch{k} = stackalloc {i.MessageType}[{BatchExpression(i.MessageType)}];");
                     s.Open($"foreach (var ring in {i.Field})");
                     s.Line($"int n = ring.TryRead(batch{k});");
-                    s.Line($"for (int i = 0; i < n; i++) {i.Method}({(i.ByIn ? "in " : "")}batch{k}[i]);");
+                    s.Line($"for (int i = 0; i < n; i++) {Escape(i.Method)}({(i.ByIn ? "in " : "")}batch{k}[i]);");
                     s.Line("handled += n;");
                     s.Close();
                 }
@@ -156,7 +179,9 @@ public sealed partial class NumaGenerator
         public static string EmitApp(AppModel app)
         {
             var workers = app.Workers;
-            var names = UniqueNames(workers);
+            var names = UniqueNames(workers);                                    // WorkerSet properties
+            var usedLocals = new HashSet<string>(System.StringComparer.Ordinal) { "_graph", "graph", "options", "p", "c" };
+            var locals = names.Select(n => UniqueLocal(Camel(n), usedLocals)).ToList();   // ctor parameters and Create's locals
             var s = Header();
             s.Line($"namespace {app.Namespace};").Line();
             s.Line("/// <summary>");
@@ -169,16 +194,16 @@ public sealed partial class NumaGenerator
             s.Open("public sealed partial class NumaApp : global::System.IAsyncDisposable");
             s.Line("private readonly global::Numa.Workers.WorkerGraph _graph;").Line();
 
-            s.Line($"private NumaApp(global::Numa.Workers.WorkerGraph graph{string.Concat(workers.Select((w, k) => $", global::Numa.Workers.WorkerSet<{w.FullName}> {Camel(names[k])}"))})");
+            s.Line($"private NumaApp(global::Numa.Workers.WorkerGraph graph{string.Concat(workers.Select((w, k) => $", global::Numa.Workers.WorkerSet<{w.FullName}> {locals[k]}"))})");
             s.Line("{");
             s.Line("    _graph = graph;");
-            for (int k = 0; k < workers.Count; k++) s.Line($"    {names[k]} = {Camel(names[k])};");
+            for (int k = 0; k < workers.Count; k++) s.Line($"    {Escape(names[k])} = {locals[k]};");
             s.Line("}").Line();
 
             for (int k = 0; k < workers.Count; k++)
             {
                 s.Line($"/// <summary>The instances of <see cref=\"{workers[k].FullName}\"/> and where each runs.</summary>");
-                s.Line($"{(workers[k].IsPublic ? "public" : "internal")} global::Numa.Workers.WorkerSet<{workers[k].FullName}> {names[k]} {{ get; }}").Line();
+                s.Line($"{(workers[k].IsPublic ? "public" : "internal")} global::Numa.Workers.WorkerSet<{workers[k].FullName}> {Escape(names[k])} {{ get; }}").Line();
             }
             s.Line("/// <summary>The graph under this application: platform, sets, rings, placement queries.</summary>");
             s.Line("public global::Numa.Workers.WorkerGraph Graph => _graph;").Line();
@@ -194,7 +219,7 @@ public sealed partial class NumaGenerator
             for (int k = 0; k < workers.Count; k++)
             {
                 var w = workers[k];
-                s.Line($"var {Camel(names[k])} = graph.AddWorkers(\"{w.Name}\", {PolicyExpression(w)}, {CountExpression(w)}, static _ => new {w.FullName}());");
+                s.Line($"var {locals[k]} = graph.AddWorkers(\"{w.Name}\", {PolicyExpression(w)}, {CountExpression(w)}, static _ => new {w.FullName}());");
             }
             foreach (var w in workers)
                 foreach (var m in w.Members.Where(m => m.Kind == MemberKind.InterleavedSpan))
@@ -216,10 +241,10 @@ public sealed partial class NumaGenerator
                         continue;
                     }
                     var (consumer, inbox) = consumers[0];
-                    string connection = Camel(names[p]) + o.Name;
+                    string connection = UniqueLocal(locals[p] + o.Name, usedLocals);
                     s.Line($"// {workers[p].Name}.{o.Name} -> {workers[consumer].Name}.{inbox.Method}: one ring per (producer, consumer) instance pair, on the producer's node.");
-                    s.Line($"var {connection} = graph.Connect<{o.MessageType}>({Camel(names[p])}, {Camel(names[consumer])}, \"{workers[p].Name}.{o.Name}\");");
-                    s.Line($"for (int p = 0; p < {Camel(names[p])}.Count; p++) {Camel(names[p])}[p].__numaOutbox_{o.Name} = {connection}.Outbox(p);");
+                    s.Line($"var {connection} = graph.Connect<{o.MessageType}>({locals[p]}, {locals[consumer]}, \"{workers[p].Name}.{o.Name}\");");
+                    s.Line($"for (int p = 0; p < {locals[p]}.Count; p++) {locals[p]}[p].__numaOutbox_{o.Name} = {connection}.Outbox(p);");
                     var key = (consumer, inbox.Field);
                     if (!feeds.TryGetValue(key, out var list)) feeds[key] = list = new List<string>();
                     list.Add(connection);
@@ -227,13 +252,13 @@ public sealed partial class NumaGenerator
             }
             foreach (var feed in feeds.OrderBy(f => f.Key.Item1).ThenBy(f => f.Key.Item2, System.StringComparer.Ordinal))
             {
-                string set = Camel(names[feed.Key.Item1]);
+                string set = locals[feed.Key.Item1];
                 string rings = feed.Value.Count == 1
                     ? $"{feed.Value[0]}.Inbox(c)"
                     : "[" + string.Join(", ", feed.Value.Select(v => $"..{v}.Inbox(c)")) + "]";
                 s.Line($"for (int c = 0; c < {set}.Count; c++) {set}[c].{feed.Key.Item2} = {rings};");
             }
-            s.Line($"return new NumaApp(graph{string.Concat(names.Select(n => ", " + Camel(n)))});");
+            s.Line($"return new NumaApp(graph{string.Concat(locals.Select(l => ", " + l))});");
             s.Close();
             s.Open("catch");
             s.Line("graph.DisposeAsync().AsTask().GetAwaiter().GetResult();");
@@ -296,26 +321,39 @@ public sealed partial class NumaGenerator
             var b = new StringBuilder("\"");
             foreach (char ch in text)
             {
-                if (ch is '"' or '\\') b.Append('\\');
-                b.Append(ch);
+                if (ch is '"' or '\\') b.Append('\\').Append(ch);
+                else if (char.IsControl(ch) || char.IsSurrogate(ch) || ch is '\u2028' or '\u2029' or '\u0085')
+                    b.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture));   // a newline ends a C# string
+                else b.Append(ch);
             }
             return b.Append('"').ToString();
         }
 
         private static List<string> UniqueNames(EquatableArray<WorkerModel> workers)
         {
-            var used = new HashSet<string>();
+            // NumaApp's own members are taken: a worker named Graph gets the property Shop_Graph.
+            var used = new HashSet<string>(System.StringComparer.Ordinal)
+                { "NumaApp", "Graph", "Completion", "Create", "StartAsync", "StopAsync", "Describe", "DisposeAsync" };
             var names = new List<string>();
             foreach (var w in workers)
-            {
-                string name = used.Add(w.Name) ? w.Name : Identifier(w.FullName.Replace("global::", "").Replace('.', '_'));
-                used.Add(name);
-                names.Add(name);
-            }
+                names.Add(used.Add(w.Name) ? w.Name : UniqueLocal(Identifier(w.FullName.Replace("global::", "").Replace("@", "").Replace('.', '_')), used));
             return names;
         }
 
         private static string Camel(string name) => "_" + char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+        // Worker types "Shard" and "shard" are two properties but would be one local "_shard"; a worker named Graph would
+        // shadow the _graph field. The first keeps its name, later ones get 2, 3 ….
+        private static string UniqueLocal(string candidate, HashSet<string> used)
+        {
+            string name = candidate;
+            for (int k = 2; !used.Add(name); k++) name = candidate + k.ToString(CultureInfo.InvariantCulture);
+            return name;
+        }
+
+        /// <summary>A name as C# source: a reserved keyword gets its '@' back (a class declared <c>@class</c>).</summary>
+        public static string Escape(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
         public static string Identifier(string text)
         {

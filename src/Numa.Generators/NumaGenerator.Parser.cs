@@ -16,7 +16,8 @@ public sealed partial class NumaGenerator
     {
         public static WorkerModel? ParseWorker(GeneratorAttributeSyntaxContext context, CancellationToken ct)
         {
-            if (context.TargetSymbol is not INamedTypeSymbol type) return null;
+            // A class without a name (`partial class { }`) is the compiler's CS1001 to report; nothing to generate.
+            if (context.TargetSymbol is not INamedTypeSymbol { Name.Length: > 0 } type) return null;
             if (!IsGeneratable(type)) return null;
             var attribute = context.Attributes[0];
             int policy = 0, perNode = 0, count = 0, node = -1;

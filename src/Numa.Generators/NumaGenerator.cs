@@ -29,8 +29,16 @@ public sealed partial class NumaGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Workers);
 
-        context.RegisterSourceOutput(workers, static (spc, worker) =>
-            spc.AddSource(Emitter.WorkerHintName(worker), Emitter.EmitWorker(worker)));
+        // Each worker's file depends on its own model and on the names of all workers (for a unique hint name), so an
+        // edit inside one worker re-emits that worker only.
+        var workerNames = workers
+            .Select(static (w, _) => w.FullName)
+            .Collect()
+            .Select(static (names, _) => names.Sort(StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.WorkerNames);
+
+        context.RegisterSourceOutput(workers.Combine(workerNames), static (spc, pair) =>
+            spc.AddSource(Emitter.WorkerHintName(pair.Left, pair.Right), Emitter.EmitWorker(pair.Left)));
 
         var rootNamespace = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RootNamespace", out var ns) ? ns : "")

@@ -7,6 +7,9 @@ public static class TrackingNames
     /// <summary>[PinnedWorker] classes parsed into <c>WorkerModel</c>s.</summary>
     public const string Workers = nameof(Workers);
 
+    /// <summary>The full names of all workers, sorted: what makes each worker's hint name unique.</summary>
+    public const string WorkerNames = nameof(WorkerNames);
+
     /// <summary>The assembly's root namespace (where NumaApp goes).</summary>
     public const string RootNamespace = nameof(RootNamespace);
 

@@ -147,6 +147,58 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void A_worker_class_without_a_name_is_left_to_the_compiler_error()
+    {
+        var (driver, output, generatorDiagnostics) = Run("""
+            using Numa;
+            namespace Shop;
+            [PinnedWorker] public sealed partial class { }
+            [PinnedWorker] public sealed partial class Fine { }
+            """);
+
+        Assert.Empty(generatorDiagnostics);                                  // no CS8785: the generator did not throw
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS1001");     // "Identifier expected", the user's error
+        Assert.Equal(["NumaApp.g.cs", "Shop.Fine.Worker.g.cs"],
+            driver.GetRunResult().Results.Single().GeneratedSources.Select(g => g.HintName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Workers_whose_names_differ_only_in_case_or_need_an_escape_each_get_their_own_file()
+    {
+        var (driver, output, generatorDiagnostics) = Run("""
+            using Numa;
+            namespace Shop
+            {
+                [PinnedWorker] public sealed partial class Shard { }
+                [PinnedWorker] public sealed partial class shard { }
+            }
+            namespace shop { [PinnedWorker] public sealed partial class Shard { } }
+            namespace Shop.@event
+            {
+                [PinnedWorker(Policy = Numa.Scheduling.PinPolicyKind.Explicit, Cpus = "0\n\"1\u2028")]
+                public sealed partial class @class
+                {
+                    [NumaPlacement(Placement.Local, Length = 4)] private partial System.Span<long> @fixed { get; }
+                    private partial Numa.Messaging.Outbox<int> @out { get; }
+                    [Inbox] private void @checked(int value) => @fixed[0] += value;
+                }
+                [PinnedWorker] public sealed partial class Graph { private partial Numa.Messaging.Outbox<int> Out { get; } }
+            }
+            """);
+
+        Assert.Empty(generatorDiagnostics);
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        var hints = driver.GetRunResult().Results.Single().GeneratedSources.Select(g => g.HintName).ToList();
+        Assert.Equal(["NumaApp.g.cs", "Shop.Shard.Worker.g.cs", "Shop.event.Graph.Worker.g.cs", "Shop.event.class.Worker.g.cs",
+            "Shop.shard.2.Worker.g.cs", "shop.Shard.3.Worker.g.cs"], hints.Order(StringComparer.Ordinal));
+        Assert.Equal(hints.Count, hints.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        string app = driver.GetRunResult().Results.Single().GeneratedSources.Single(g => g.HintName == "NumaApp.g.cs").SourceText.ToString();
+        Assert.Contains("PinPolicy.Explicit(\"0\\u000a\\\"1\\u2028\")", app);   // the Cpus text as it was written
+        Assert.All(hints, h => Assert.DoesNotContain("@", h));
+    }
+
+    [Fact]
     public void No_workers_no_NumaApp()
     {
         var (driver, _, _) = Run("namespace Shop; public class Plain { }");
