@@ -161,10 +161,22 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         var duplicate = method.ContainingType.GetMembers().OfType<IMethodSymbol>()
             .FirstOrDefault(m => !SymbolEqualityComparer.Default.Equals(m, method) && symbols.IsInbox(m) && m.Parameters.Length == 1
                 && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, message));
-        if (duplicate is not null && string.CompareOrdinal(duplicate.Name, method.Name) < 0)
+        if (duplicate is not null && ComesFirst(duplicate, method))
             Report(context, DiagnosticDescriptors.InvalidInbox, location, method.Name, $"'{duplicate.Name}' already handles {message.Name}; keep one handler per message type");
         inboxes.Add(method);
         CheckMessageType(context, symbols, message, method.Parameters[0].Locations.FirstOrDefault() ?? location);
+    }
+
+    // Of two handlers for one message type the second is reported: by name, and for overloads (On(in M), On(M)) by
+    // where they are declared.
+    private static bool ComesFirst(IMethodSymbol a, IMethodSymbol b)
+    {
+        int byName = string.CompareOrdinal(a.Name, b.Name);
+        if (byName != 0) return byName < 0;
+        Location? x = a.Locations.FirstOrDefault(), y = b.Locations.FirstOrDefault();
+        if (x is null || y is null) return false;
+        int byFile = string.CompareOrdinal(x.SourceTree?.FilePath, y.SourceTree?.FilePath);
+        return byFile != 0 ? byFile < 0 : x.SourceSpan.Start < y.SourceSpan.Start;
     }
 
     private static void CheckMessageType(SymbolAnalysisContext context, NumaSymbols symbols, ITypeSymbol message, Location? location)

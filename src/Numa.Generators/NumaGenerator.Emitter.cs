@@ -113,7 +113,7 @@ public sealed partial class NumaGenerator
                     s.Line($"global::System.Span<{i.MessageType}> batch{k} = stackalloc {i.MessageType}[{BatchExpression(i.MessageType)}];");
                     s.Open($"foreach (var ring in {i.Field})");
                     s.Line($"int n = ring.TryRead(batch{k});");
-                    s.Line($"for (int i = 0; i < n; i++) {Escape(i.Method)}({(i.ByIn ? "in " : "")}batch{k}[i]);");
+                    s.Line($"for (int i = 0; i < n; i++) this.{Escape(i.Method)}({(i.ByIn ? "in " : "")}batch{k}[i]);");
                     s.Line("handled += n;");
                     s.Close();
                 }

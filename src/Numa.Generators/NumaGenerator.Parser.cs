@@ -50,7 +50,13 @@ public sealed partial class NumaGenerator
                         else if (ParseOutbox(property) is { } outbox) outboxes.Add(outbox);
                         break;
                     case IMethodSymbol method when HasAttribute(method, KnownTypeNames.InboxAttribute):
-                        if (ParseInbox(method) is { } inbox) inboxes.Add(inbox);
+                        if (ParseInbox(method) is { } inbox)
+                        {
+                            // One handler per message type: the one NUMA0006 keeps (first by name, overloads in order).
+                            int existing = inboxes.FindIndex(i => i.MessageType == inbox.MessageType);
+                            if (existing < 0) inboxes.Add(inbox);
+                            else if (string.CompareOrdinal(inbox.Method, inboxes[existing].Method) < 0) inboxes[existing] = inbox;
+                        }
                         break;
                     case IMethodSymbol { Name: "Run", IsStatic: false, ReturnsVoid: true, Parameters.Length: 1 } run
                         when IsWorkerContext(run.Parameters[0].Type):

@@ -80,6 +80,9 @@ public sealed class DeclarationAnalyzerTests
             [Inbox] private void {|NUMA0006:Two|}(in N a, in N b) { }
             [Inbox] private void A(in O o) { }
             [Inbox] private void {|NUMA0006:B|}(in O o) { }
+            public record struct P(int X);
+            [Inbox] private void On(in P p) { }
+            [Inbox] private void {|NUMA0006:On|}(P p) { }
         }
         public sealed class NotAWorker { [Inbox] private void {|NUMA0006:On|}(in M m) { } }
         """);

@@ -199,6 +199,32 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void A_second_handler_for_a_message_type_and_handlers_named_like_the_loop_locals_still_compile()
+    {
+        var (driver, output, generatorDiagnostics) = Run("""
+            using Numa;
+            namespace Shop;
+            public record struct M(int X);
+            public record struct N(int X);
+            [PinnedWorker] public sealed partial class W
+            {
+                public long Sum;
+                [Inbox] private void On(in M m) => Sum += m.X;
+                [Inbox] private void On(M m) => Sum -= m.X;        // NUMA0006; the generator keeps the first
+                [Inbox] private void n(N value) => Sum += value.X; // 'n', 'i', 'ring' are locals of the polling loop
+            }
+            """);
+
+        Assert.Empty(generatorDiagnostics);
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        string worker = driver.GetRunResult().Results.Single().GeneratedSources.Single(g => g.HintName == "Shop.W.Worker.g.cs").SourceText.ToString();
+        Assert.Contains("this.On(in batch0[i]);", worker);
+        Assert.DoesNotContain("this.On(batch", worker);
+        Assert.Contains("this.n(batch1[i]);", worker);
+    }
+
+    [Fact]
     public void No_workers_no_NumaApp()
     {
         var (driver, _, _) = Run("namespace Shop; public class Plain { }");

@@ -21,7 +21,7 @@ partial class Audit : global::Numa.Workers.INumaWorker
         foreach (var ring in __numaInbox_On_Shop_Total)
         {
             int n = ring.TryRead(batch0);
-            for (int i = 0; i < n; i++) On(batch0[i]);
+            for (int i = 0; i < n; i++) this.On(batch0[i]);
             handled += n;
         }
         return handled;

@@ -39,7 +39,7 @@ partial class Shard : global::Numa.Workers.INumaWorker
         foreach (var ring in __numaInbox_On_Shop_Order)
         {
             int n = ring.TryRead(batch0);
-            for (int i = 0; i < n; i++) On(in batch0[i]);
+            for (int i = 0; i < n; i++) this.On(in batch0[i]);
             handled += n;
         }
         return handled;
