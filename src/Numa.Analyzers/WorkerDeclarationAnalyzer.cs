@@ -4,6 +4,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -55,12 +56,7 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         if (notPartial is not null)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WorkerNotPartial, notPartial.Identifier.GetLocation(), type.Name));
 
-        string? shape = type.ContainingType is not null ? "it is nested in another type; declare it at namespace level"
-            : type.IsGenericType ? "it is generic; workers are created by the generated NumaApp, which cannot pick type arguments"
-            : type.IsStatic ? "it is static; workers are instances"
-            : type.IsAbstract ? "it is abstract; the generated NumaApp must create instances"
-            : !type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal)
-                ? "it has no public or internal parameterless constructor for the generated NumaApp to call" : null;
+        string? shape = Numa.Generators.Helpers.WorkerShape.Problem(type);
         if (shape is not null)
             Report(context, DiagnosticDescriptors.WorkerShapeNotSupported, type.Locations.FirstOrDefault(), type.Name, shape);
 
@@ -88,16 +84,21 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         if (cpus is not null && !IsCpuList(cpus)) yield return $"Cpus \"{cpus}\" is not a cpuset(7) list such as \"0-3,8\"";
     }
 
+    // What CpuSet.Parse accepts at start: decimal ids 0..65535 (no sign, no other digits), ranges that run forwards.
     private static bool IsCpuList(string text)
     {
         foreach (var part in text.Split(','))
         {
             var bounds = part.Trim().Split('-');
-            if (bounds.Length > 2 || bounds.Any(b => !uint.TryParse(b, out _))) return false;
-            if (bounds.Length == 2 && uint.Parse(bounds[0]) > uint.Parse(bounds[1])) return false;
+            var ids = new int[bounds.Length];
+            for (int i = 0; i < bounds.Length; i++)
+                if (!int.TryParse(bounds[i].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]) || ids[i] > MaxCpuId) return false;
+            if (bounds.Length > 2 || (bounds.Length == 2 && ids[0] > ids[1])) return false;
         }
         return true;
     }
+
+    private const int MaxCpuId = (1 << 16) - 1;                                // CpuSet's limit (NR_CPUS is at most 8192)
 
     private static void AnalyzeProperty(SymbolAnalysisContext context, NumaSymbols symbols, ConcurrentBag<IPropertySymbol> outboxes)
     {

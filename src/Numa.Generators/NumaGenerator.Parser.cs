@@ -81,11 +81,10 @@ public sealed partial class NumaGenerator
                 members.ToEquatableArray(), inboxes.ToEquatableArray(), outboxes.ToEquatableArray());
         }
 
-        /// <summary>A worker the generator can extend: partial, top-level, not generic, static or abstract, with a
-        /// parameterless constructor NumaApp can call.</summary>
+        /// <summary>A worker the generator can extend: every declaration a partial class, and a shape
+        /// <see cref="WorkerShape"/> accepts (NUMA0003 and NUMA0004 report the others).</summary>
         public static bool IsGeneratable(INamedTypeSymbol type) =>
-            type.TypeKind == TypeKind.Class && type.ContainingType is null && !type.IsGenericType && !type.IsStatic && !type.IsAbstract
-            && type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal)
+            WorkerShape.Problem(type) is null
             && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ClassDeclarationSyntax c
                 && c.Modifiers.Any(m => m.Text == "partial"));
 
@@ -134,7 +133,9 @@ public sealed partial class NumaGenerator
                 ? span.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)
                 : null;
 
-        private static bool IsWorkerContext(ITypeSymbol type) => type.ToDisplayString() == KnownTypeNames.WorkerContext;
+        // Run(WorkerContext? context) is the same method to the caller: the annotation does not change the type.
+        private static bool IsWorkerContext(ITypeSymbol type) =>
+            type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString() == KnownTypeNames.WorkerContext;
 
         private static bool HasAttribute(ISymbol symbol, string metadataName) =>
             symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);

@@ -58,6 +58,16 @@ public sealed class DeclarationAnalyzerTests
         [PinnedWorker] public abstract partial class {|NUMA0004:Abstract|} { }
         [PinnedWorker] public sealed partial class Fine { }
         [PinnedWorker] public sealed partial class AlsoFine { internal AlsoFine() { } }
+        [PinnedWorker] public sealed partial class ProtectedInternal { protected internal ProtectedInternal() { } }
+        [PinnedWorker] public sealed partial class OptionalArguments { public OptionalArguments(int x = 1, params int[] rest) { } }
+        [PinnedWorker] public sealed partial class {|NUMA0004:Required|} { public required int X { get; init; } }
+        [PinnedWorker] public sealed partial class SetsRequired
+        {
+            public required int X { get; init; }
+            [System.Diagnostics.CodeAnalysis.SetsRequiredMembers] public SetsRequired() => X = 1;
+        }
+        [PinnedWorker] public sealed partial record {|NUMA0004:Record|} { }
+        [PinnedWorker] file sealed partial class {|NUMA0004:FileLocal|} { }
         """);
 
     [Fact]
@@ -66,7 +76,10 @@ public sealed class DeclarationAnalyzerTests
         [{|NUMA0005:PinnedWorker(Policy = PinPolicyKind.BindNode)|}] public sealed partial class NoNode { }
         [{|NUMA0005:PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "3-1")|}] public sealed partial class BadCpus { }
         [PinnedWorker(Policy = PinPolicyKind.BindNode, Node = 1, PerCpu = true)] public sealed partial class Fine { }
+        [{|NUMA0005:PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "+1")|}] public sealed partial class Signed { }
+        [{|NUMA0005:PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "0-70000")|}] public sealed partial class PastTheLimit { }
         [PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = "0-3,8", Count = 2)] public sealed partial class AlsoFine { }
+        [PinnedWorker(Policy = PinPolicyKind.Explicit, Cpus = " 0 - 3 , 65535")] public sealed partial class Spaced { }
         """);
 
     [Fact]

@@ -225,6 +225,29 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void Constructors_with_optional_arguments_and_a_nullable_Run_context_are_generated()
+    {
+        var (driver, output, generatorDiagnostics) = Run("""
+            using Numa;
+            using Numa.Scheduling;
+            namespace Shop;
+            [PinnedWorker] public sealed partial class Optional
+            {
+                public Optional(int capacity = 16) { }
+                private void Run(WorkerContext? context) { }
+            }
+            [PinnedWorker] public sealed partial class Required { public required int X { get; init; } }
+            """);
+
+        Assert.Empty(generatorDiagnostics);
+        var sources = driver.GetRunResult().Results.Single().GeneratedSources;
+        Assert.Equal(["NumaApp.g.cs", "Shop.Optional.Worker.g.cs"], sources.Select(g => g.HintName).Order(StringComparer.Ordinal));
+        Assert.Contains("Run(context);", sources.Single(g => g.HintName == "Shop.Optional.Worker.g.cs").SourceText.ToString());
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void No_workers_no_NumaApp()
     {
         var (driver, _, _) = Run("namespace Shop; public class Plain { }");
