@@ -25,7 +25,7 @@ public sealed partial class FlightService
             bool valid = filter.Field switch
             {
                 "name" => filter.Operator is "contains" or "==" or "=" or "!=",
-                "rows" => filter.Operator is ">" or ">=" or "<" or "<=" or "==" or "=" or "!=" && long.TryParse(filter.Value, out _),
+                "rows" => filter.Operator is ">" or ">=" or "<" or "<=" or "==" or "=" or "!=" && TryParseRows(filter.Value, out _),
                 _ => false,
             };
             if (!valid) throw FlightJson.Invalid($"ListFlights: unsupported filter {filter.Field} {filter.Operator} {filter.Value} (fields: name, rows).");
@@ -91,6 +91,11 @@ public sealed partial class FlightService
         return flight;
     }
 
+    // One parse for the check and the comparison, independent of the server's culture (a culture whose minus sign is
+    // U+2212 passed the check and failed the comparison).
+    private static bool TryParseRows(string value, out long rows) =>
+        long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out rows);
+
     private static bool Matches(VectorCollectionInfo info, List<VectorFilter> filters)
     {
         foreach (var f in filters)
@@ -107,7 +112,7 @@ public sealed partial class FlightService
             }
             else
             {
-                long n = long.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture);
+                TryParseRows(f.Value, out long n);                                  // checked in ListFlights
                 ok = f.Operator switch
                 {
                     ">" => info.Rows > n, ">=" => info.Rows >= n, "<" => info.Rows < n, "<=" => info.Rows <= n,

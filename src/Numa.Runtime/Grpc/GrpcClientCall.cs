@@ -403,6 +403,9 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
     {
         if (!int.TryParse(code, NumberStyles.None, CultureInfo.InvariantCulture, out int value))
             return new GrpcStatus(GrpcStatusCode.Unknown, $"grpc-status '{code}' is not a number.");
+        // gRPC's codes are 0..16 (doc/statuscodes.md); a client treats any other as UNKNOWN, as grpc-java and grpc-go do.
+        if (value > (int)GrpcStatusCode.Unauthenticated)
+            return new GrpcStatus(GrpcStatusCode.Unknown, $"grpc-status {value} is not a gRPC status code: {GrpcProtocol.DecodeMessage(message)}");
         return new GrpcStatus((GrpcStatusCode)value, GrpcProtocol.DecodeMessage(message));
     }
 

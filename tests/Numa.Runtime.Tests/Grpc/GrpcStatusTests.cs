@@ -26,6 +26,18 @@ public sealed class GrpcStatusTests
     }
 
     [Fact]
+    public async Task A_grpc_status_outside_the_17_codes_is_UNKNOWN_and_names_the_code()
+    {
+        await using var host = await TestHost.StartAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            host.Channel.UnaryAsync(TestService.Fail, new StringValue { Value = "99|made up" }));
+
+        Assert.Equal(GrpcStatusCode.Unknown, ex.StatusCode);
+        Assert.Contains("grpc-status 99 is not a gRPC status code", ex.Status.Detail);
+        Assert.Contains("made up", ex.Status.Detail);
+    }
+
+    [Fact]
     public async Task The_status_message_is_percent_encoded_on_the_wire()
     {
         await using var host = await TestHost.StartAsync();
