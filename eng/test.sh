@@ -18,6 +18,11 @@
 #
 # Test projects are xunit v3 executables: they run directly here and inside the guest. Per-tier xUnit XML
 # lands in artifacts/test-results/. Skipped tests are reported, not counted as passed.
+#
+# Every step has a time limit (a test executable 600 s, a suite script 1200 s, a guest run 900 s, a whole-program
+# check 300 s) and all of them share one budget, NUMA_TEST_BUDGET_S (default 4800 s, under CI's 90 minutes): a step
+# that runs past its limit is stopped and counts as one failure with the tests still running named (xUnit's
+# -longRunning report); steps left when the budget is spent count as one failure each. Each step prints its seconds.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -36,6 +41,38 @@ config=Release
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 passed=0 failed=0 skipped=0
+deadline=$(( $(date +%s) + ${NUMA_TEST_BUDGET_S:-4800} ))
+step_seconds=0
+
+# LIMIT, or the seconds the budget has left when fewer.
+within_budget() {
+  local left=$(( deadline - $(date +%s) ))
+  (( $1 < left )) && echo "$1" || echo "$left"
+}
+
+# Runs "$@" for at most LIMIT seconds (less when the budget has less left), output to LOG; sets step_seconds.
+# Returns the command's exit code, 124 when it was stopped at its limit, 125 when no budget was left to start it.
+bounded() {
+  local limit log=$2 rc start
+  limit=$(within_budget "$1")
+  shift 2
+  if (( limit < 30 )); then
+    echo "not started: the test budget (NUMA_TEST_BUDGET_S) is spent" >"$log"
+    echo "   $(basename "$log" .log): not started, the test budget is spent"
+    step_seconds=0; return 125
+  fi
+  start=$(date +%s)
+  timeout -k 30 "$limit" "$@" >"$log" 2>&1 </dev/null
+  rc=$?
+  step_seconds=$(( $(date +%s) - start ))
+  if (( rc == 124 || rc == 137 )); then
+    echo "   $(basename "$log" .log): stopped after its limit of $limit s; last lines:"
+    grep -h 'Long Running Test' "$log" | tail -5 | sed 's/^/     /'
+    tail -5 "$log" | sed 's/^/     /'
+    rc=124
+  fi
+  return $rc
+}
 
 echo "== build ($config)"
 if ! dotnet build Numa.sln -c "$config" -nologo -v quiet; then
@@ -72,31 +109,31 @@ count_xml() {
   read -r p f e s < <(grep -o '<assembly [^>]*>' "$xml" | awk '
     { for (i = 1; i <= NF; i++) if (split($i, kv, "=") == 2) { gsub(/"/, "", kv[2]); sum[kv[1]] += kv[2] } }
     END { printf "%d %d %d %d\n", sum["passed"], sum["failed"], sum["errors"], sum["skipped"] }')
-  echo "   $label: $p passed, $((f + e)) failed, $s skipped"
+  echo "   $label: $p passed, $((f + e)) failed, $s skipped ($step_seconds s)"
   passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + s))
 }
 
 # A whole-program check counts as one test: it passes when the command exits 0.
 count_check() {
   local label=$1 name=$2 rc=$3
-  if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); echo "   $label: $name passed"
-  else failed=$((failed + 1)); echo "   $label: $name FAILED (exit $rc)"; fi
+  if [[ $rc -eq 0 ]]; then passed=$((passed + 1)); echo "   $label: $name passed ($step_seconds s)"
+  else failed=$((failed + 1)); echo "   $label: $name FAILED (exit $rc, $step_seconds s)"; fi
 }
 
 if [[ " $tiers " == *" unit "* ]]; then
   echo "== unit tier (this machine)"
   for exe in "${test_exes[@]}"; do
     name=$(basename "$exe")
-    "$exe" -noColor -noLogo -xml "$results/unit-$name.xml" >"$results/unit-$name.log" 2>&1
+    bounded 600 "$results/unit-$name.log" "$exe" -noColor -noLogo -longRunning 120 -xml "$results/unit-$name.xml"
     show_outcomes "$results/unit-$name.log"
     count_xml "unit $name" "$results/unit-$name.xml"
   done
   for check in "${checks[@]}"; do
     name=${check%%:*}
     # shellcheck disable=SC2086
-    timeout 300 ${check#*:} >"$results/unit-$name.log" 2>&1
+    bounded 300 "$results/unit-$name.log" ${check#*:}
     rc=$?
-    [[ $rc -ne 0 ]] && tail -20 "$results/unit-$name.log"
+    [[ $rc -ne 0 && $rc -ne 124 && $rc -ne 125 ]] && tail -20 "$results/unit-$name.log"
     count_check "unit" "$name" $rc
   done
 fi
@@ -106,7 +143,7 @@ run_suite() {
   local tier=$1 script=$2 name log
   name=$(basename "$(dirname "$script")")
   log="$results/$tier-$name.log"
-  NUMA_CONFIG=$config NUMA_RESULTS="$results" "$script" >"$log" 2>&1
+  NUMA_CONFIG=$config NUMA_RESULTS="$results" bounded 1200 "$log" "$script"
   local rc=$? line p f s
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
   s=$(grep -E '^[0-9]+ skipped' "$log" | tail -1 | awk '{print $1}')
@@ -117,7 +154,7 @@ run_suite() {
   read -r p _ f _ <<<"$line"
   if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
   [[ $f -ne 0 ]] && grep -E '^(FAIL|not ok)' "$log" | sed 's/^/     /'
-  echo "   $tier $name: $p passed, $f failed, ${s:-0} skipped"
+  echo "   $tier $name: $p passed, $f failed, ${s:-0} skipped ($step_seconds s)"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
 }
 
@@ -139,10 +176,11 @@ if [[ " $tiers " == *" multinode "* ]]; then
     for exe in "${test_exes[@]}"; do
       name=$(basename "$exe")
       # Only executables that have multi-node tests boot a guest (each boot costs 10-25 s).
-      "$exe" -list traits 2>/dev/null | grep -q '"Tier".*"MultiNode"' || continue
+      timeout 120 "$exe" -list traits 2>/dev/null </dev/null | grep -q '"Tier".*"MultiNode"' || continue
       # shellcheck disable=SC2086
-      eng/numa-vm.sh $vmargs -- "$exe" -trait "Tier=MultiNode" -noColor -noLogo -xml "$results/$label-$name.xml" \
-        >"$results/$label-$name.log" 2>&1
+      # The guest's own limit fires first: qemu runs under numa-vm.sh's timeout, in a process group of its own.
+      bounded 900 "$results/$label-$name.log" eng/numa-vm.sh $vmargs --timeout "$(within_budget 840)" -- \
+        "$exe" -trait "Tier=MultiNode" -noColor -noLogo -longRunning 120 -xml "$results/$label-$name.xml"
       show_outcomes "$results/$label-$name.log"
       grep -h '^numa-vm.sh:' "$results/$label-$name.log"
       count_xml "$label $name" "$results/$label-$name.xml"
@@ -150,9 +188,9 @@ if [[ " $tiers " == *" multinode "* ]]; then
     for check in "${checks[@]}"; do
       name=${check%%:*}
       # shellcheck disable=SC2086
-      eng/numa-vm.sh $vmargs -- ${check#*:} >"$results/$label-$name.log" 2>&1
+      bounded 900 "$results/$label-$name.log" eng/numa-vm.sh $vmargs --timeout "$(within_budget 840)" -- ${check#*:}
       rc=$?
-      [[ $rc -ne 0 ]] && tail -20 "$results/$label-$name.log"
+      [[ $rc -ne 0 && $rc -ne 124 && $rc -ne 125 ]] && tail -20 "$results/$label-$name.log"
       count_check "$label" "$name" $rc
     done
   done
