@@ -45,18 +45,32 @@ start_server() {
   return 1
 }
 
-# Stops the server with $1 (TERM or KILL) and sets stop_rc to its exit status.
+# Stops the server with $1 (TERM or KILL) and sets stop_rc to its exit status; a server still running 120 s after
+# the signal is killed (stop_rc 137) and said so, so a shutdown that hangs fails its check instead of the run.
 stop_server() {
   kill -"$1" "$server_pid" 2>/dev/null
+  local state=""
+  for _ in $(seq 1 1200); do
+    state=$(awk '{ print $3 }' "/proc/$server_pid/stat" 2>/dev/null)
+    [[ -z $state || $state == Z ]] && break
+    sleep 0.1
+  done
+  if [[ -n $state && $state != Z ]]; then
+    echo "numa serve (pid $server_pid) still runs 120 s after SIG$1; killing it"
+    kill -9 "$server_pid" 2>/dev/null
+  fi
   wait "$server_pid" 2>/dev/null; stop_rc=$?
   server_pid=""
 }
+
+# The clients: a run past 600 s is stopped (exit 124) and fails its check instead of hanging the suite.
+client() { timeout -k 10 600 "$numa" "$@"; }
 
 # GET from the admin API over bash's /dev/tcp (no curl needed on a fresh machine).
 http_get() {
   exec 3<>"/dev/tcp/127.0.0.1/$admin_port" || return 1
   printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
-  sed '1,/^\r$/d' <&3
+  timeout 30 sed '1,/^\r$/d' <&3
   exec 3<&-
 }
 
@@ -65,11 +79,11 @@ recall_at() { grep "\"ef\":$2," "$1" | head -1 | sed 's/.*"recall":\([0-9.]*\).*
 echo "== serve, load, bench"
 data=$work/data
 if start_server "$data" "$results/serve-1.log"; then pass "numa serve starts ($data_address, admin :$admin_port)"; else fail "numa serve starts"; echo "$passed passed, $failed failed"; exit 1; fi
-"$numa" load --collection fashion --fashion-mnist --address "$data_address" --progress plain >"$results/serve-load.log" 2>&1
+client load --collection fashion --fashion-mnist --address "$data_address" --progress plain >"$results/serve-load.log" 2>&1
 rc=$?; grep -E '^(loaded|indexed)' "$results/serve-load.log"
 expect "numa load of 60,000 vectors exits 0" "[[ $rc -eq 0 ]]"
 expect "every row acknowledged" "grep -q '^acknowledged 60000 rows' '$results/serve-load.log'"
-"$numa" bench --collection fashion --fashion-mnist --address "$data_address" --ef 10,20,40,80 --json >"$results/serve-bench-1.json" 2>"$results/serve-bench-1.log"
+client bench --collection fashion --fashion-mnist --address "$data_address" --ef 10,20,40,80 --json >"$results/serve-bench-1.json" 2>"$results/serve-bench-1.log"
 rc=$?; cat "$results/serve-bench-1.json"
 expect "numa bench exits 0" "[[ $rc -eq 0 ]]"
 r40=$(recall_at "$results/serve-bench-1.json" 40)
@@ -87,11 +101,11 @@ if start_server "$data" "$results/serve-2.log"; then
   ready=$(date +%s.%N)
   echo "restart: $(awk -v a="$started" -v b="$ready" 'BEGIN { printf "%.2f", b - a }') s from exec to ready; server: $(grep -o 'ready in [0-9.]* s' "$results/serve-2.log")"
   expect "the restart loads the saved graphs, replays nothing" "grep -q 'from saved graphs (LSN [0-9]*) + 0 WAL records' '$results/serve-2.log'"
-  "$numa" bench --collection fashion --fashion-mnist --address "$data_address" --ef 10,20,40,80 --json >"$results/serve-bench-2.json" 2>"$results/serve-bench-2.log"
+  client bench --collection fashion --fashion-mnist --address "$data_address" --ef 10,20,40,80 --json >"$results/serve-bench-2.json" 2>"$results/serve-bench-2.log"
   same=1
   for ef in 10 20 40 80; do [[ $(recall_at "$results/serve-bench-1.json" $ef) == $(recall_at "$results/serve-bench-2.json" $ef) ]] || same=0; done
   expect "after the restart, recall at every ef is what it was (the same graph)" "[[ $same -eq 1 ]]"
-  "$numa" load --collection fashion --fashion-mnist --address "$data_address" --verify >"$results/serve-verify-1.log" 2>&1
+  client load --collection fashion --fashion-mnist --address "$data_address" --verify >"$results/serve-verify-1.log" 2>&1
   rc=$?; cat "$results/serve-verify-1.log" | grep verified
   expect "every row is there with an identical vector" "[[ $rc -eq 0 ]]"
   graph=$(ls "$data"/shard-0/graphs/*.hnsw 2>/dev/null | head -1)
@@ -99,7 +113,7 @@ if start_server "$data" "$results/serve-2.log"; then
     echo "== Flight vs the same index in-process (one shard; numbers, not assertions)"
     for protocol in doget doexchange "doexchange --batch 16"; do
       echo "-- by $protocol"
-      "$numa" bench --collection fashion --fashion-mnist --address "$data_address" --ef 20,40,80 --protocol $protocol --in-process "$graph" --json 2>/dev/null
+      client bench --collection fashion --fashion-mnist --address "$data_address" --ef 20,40,80 --protocol $protocol --in-process "$graph" --json 2>/dev/null
     done
   fi
   stop_server TERM
@@ -110,7 +124,7 @@ fi
 echo "== kill -9 during a load"
 crash=$work/crash
 if start_server "$crash" "$results/serve-3.log"; then
-  "$numa" load --collection fashion --fashion-mnist --address "$data_address" --put-rows 2000 --progress plain >"$results/serve-load-crash.log" 2>&1 &
+  client load --collection fashion --fashion-mnist --address "$data_address" --put-rows 2000 --progress plain >"$results/serve-load-crash.log" 2>&1 &
   loader=$!
   for _ in $(seq 1 1200); do grep -q '^acknowledged 8000 rows' "$results/serve-load-crash.log" && break; sleep 0.1; done
   stop_server KILL
@@ -121,7 +135,7 @@ if start_server "$crash" "$results/serve-3.log"; then
   if start_server "$crash" "$results/serve-4.log"; then
     grep -o 'Shard .* in [0-9.]* s' "$results/serve-4.log" | head -4
     expect "the restart replays the WAL" "grep -q '[1-9][0-9]* WAL records' '$results/serve-4.log'"
-    "$numa" load --collection fashion --fashion-mnist --address "$data_address" --verify --limit "${acked:-1}" >"$results/serve-verify-2.log" 2>&1
+    client load --collection fashion --fashion-mnist --address "$data_address" --verify --limit "${acked:-1}" >"$results/serve-verify-2.log" 2>&1
     rc=$?; grep verified "$results/serve-verify-2.log"
     expect "every acknowledged row survived kill -9, intact" "[[ $rc -eq 0 ]]"
     stop_server TERM
