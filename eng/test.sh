@@ -38,6 +38,8 @@ case "${1:-}" in
   *) echo "usage: eng/test.sh [--unit|--interop|--fault|--e2e|--multinode]" >&2; exit 2 ;;
 esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# No MSBuild worker nodes left behind by the build or by the suites' own builds (they outlive the run otherwise).
+export MSBUILDDISABLENODEREUSE=1
 config=Release
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
