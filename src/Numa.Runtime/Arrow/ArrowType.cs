@@ -106,12 +106,16 @@ public sealed class ArrowType : IEquatable<ArrowType>
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Id, Unit, ListSize, Timezone, ValueField?.Type);
 
-    /// <summary>E.g. "FixedSizeList&lt;Float32&gt;[128]", "Timestamp(Nanosecond, UTC)".</summary>
+    /// <summary>E.g. "FixedSizeList&lt;Float32&gt;[128]", "List&lt;Int64 not null&gt;" (an item field that is not
+    /// nullable says so, as <see cref="ArrowField.ToString"/> does, since <see cref="Equals(ArrowType?)"/> tells the two
+    /// apart), "Timestamp(Nanosecond, UTC)".</summary>
     public override string ToString() => Id switch
     {
         ArrowTypeId.Timestamp => Timezone is null ? $"Timestamp({Unit})" : $"Timestamp({Unit}, {Timezone})",
-        ArrowTypeId.FixedSizeList => $"FixedSizeList<{ValueField!.Type}>[{ListSize}]",
-        ArrowTypeId.List => $"List<{ValueField!.Type}>",
+        ArrowTypeId.FixedSizeList => $"FixedSizeList<{Item}>[{ListSize}]",
+        ArrowTypeId.List => $"List<{Item}>",
         _ => Id.ToString(),
     };
+
+    private string Item => ValueField!.Nullable ? $"{ValueField.Type}" : $"{ValueField.Type} not null";
 }

@@ -155,10 +155,14 @@ public sealed class InMemoryVectorBackend : IVectorBackend
                 }
                 if (dimension != _dimension)
                     throw Invalid($"Collection '{name}': dimension mismatch: expected {_dimension}, got {dimension}.");
-                bool same = schema.Fields.Count == _schema.Fields.Count;
-                for (int i = 0; same && i < schema.Fields.Count; i++)
-                    same = schema.Fields[i].Name == _schema.Fields[i].Name && schema.Fields[i].Type.Equals(_schema.Fields[i].Type);
-                if (!same) throw Invalid($"Collection '{name}' has the schema [{_schema}]; this put has [{schema}].");
+                for (int i = 0; i < Math.Max(schema.Fields.Count, _schema.Fields.Count); i++)
+                {
+                    var put = i < schema.Fields.Count ? schema.Fields[i] : null;
+                    var held = i < _schema.Fields.Count ? _schema.Fields[i] : null;
+                    if (put is not null && held is not null && put.Name == held.Name && put.Type.Equals(held.Type)) continue;
+                    throw Invalid($"Collection '{name}' has the schema [{_schema}]; this put has [{schema}]: field {i} is "
+                        + $"{(held is null ? "absent" : $"'{held}'")} in the collection and {(put is null ? "absent" : $"'{put}'")} in the put.");
+                }
             }
         }
 

@@ -52,6 +52,23 @@ public class InMemoryVectorBackendTests
     }
 
     [Fact]
+    public async Task A_put_whose_vector_items_differ_only_in_nullability_is_refused_naming_the_difference()
+    {
+        var backend = await WithRowsAsync(3);                        // items not null, as our client sends them
+        var nullableItems = new ArrowSchema([
+            new ArrowField("id", ArrowType.Int64, nullable: false),
+            new ArrowField("vector", ArrowType.FixedSizeList(ArrowType.Float32, Dim), nullable: false), // pyarrow's default
+        ]);
+
+        var e = Assert.Throws<VectorBackendException>(() => backend.BeginPut("c", nullableItems));
+
+        Assert.Equal(VectorBackendError.InvalidArgument, e.Error);
+        Assert.Contains("field 1 is 'vector: FixedSizeList<Float32 not null>[4] not null' in the collection and "
+            + "'vector: FixedSizeList<Float32>[4] not null' in the put", e.Message);
+        Assert.Equal(3, backend.GetCollection("c").Rows);
+    }
+
+    [Fact]
     public async Task A_query_with_NaN_or_ef_below_k_is_refused()
     {
         var backend = await WithRowsAsync(3);
