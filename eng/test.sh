@@ -68,7 +68,7 @@ bounded() {
   timeout -k 30 "$limit" "$@" >"$log" 2>&1 </dev/null
   rc=$?
   step_seconds=$(( $(date +%s) - start ))
-  if (( rc == 124 || rc == 137 )); then
+  if (( rc == 124 || (rc == 137 && step_seconds >= limit) )); then   # 137 alone may be the OOM killer
     echo "   $(basename "$log" .log): stopped after its limit of $limit s; last lines:"
     grep -h 'Long Running Test' "$log" | tail -5 | sed 's/^/     /'
     tail -5 "$log" | sed 's/^/     /'
