@@ -66,18 +66,18 @@ public sealed partial class NumaGenerator
                     case MemberKind.LocalRef:
                         s.Line($"// Local: allocated in this worker's node arena on its pinned thread (first touch on its node).");
                         s.Line($"private global::Numa.Memory.ArenaRef<{m.ElementType}> __numaLocal_{m.Name};");
-                        s.Line($"{m.Accessibility} partial ref {m.ElementType} {Escape(m.Name)} => ref __numaLocal_{m.Name}.Value;");
+                        s.Line($"{m.Modifiers} ref {m.ElementType} {Escape(m.Name)} => ref __numaLocal_{m.Name}.Value;");
                         break;
                     case MemberKind.LocalSpan:
                         s.Line($"// Local: {m.Length} elements in this worker's node arena, allocated on its pinned thread.");
                         s.Line($"private global::Numa.Memory.ArenaArray<{m.ElementType}> __numaLocal_{m.Name};");
-                        s.Line($"{m.Accessibility} partial global::System.Span<{m.ElementType}> {Escape(m.Name)} => __numaLocal_{m.Name}.Span;");
+                        s.Line($"{m.Modifiers} global::System.Span<{m.ElementType}> {Escape(m.Name)} => __numaLocal_{m.Name}.Span;");
                         break;
                     case MemberKind.InterleavedSpan:
                         s.Line($"// Interleaved: {m.Length} elements shared by every worker, pages spread over the nodes; set by NumaApp.Create.");
                         s.Line(Hidden);
                         s.Line($"internal static global::Numa.Memory.ArenaArray<{m.ElementType}> __numaShared_{m.Name};");
-                        s.Line($"{m.Accessibility} static partial global::System.Span<{m.ElementType}> {Escape(m.Name)} => __numaShared_{m.Name}.Span;");
+                        s.Line($"{m.Modifiers} global::System.Span<{m.ElementType}> {Escape(m.Name)} => __numaShared_{m.Name}.Span;");
                         break;
                 }
                 s.Line();
@@ -88,7 +88,7 @@ public sealed partial class NumaGenerator
                 s.Line($"// One ring per consumer instance, on this worker's node; connected by NumaApp.Create.");
                 s.Line(Hidden);
                 s.Line($"internal global::Numa.Messaging.Outbox<{o.MessageType}> __numaOutbox_{o.Name} = new(global::System.Array.Empty<global::Numa.Messaging.SpscRing<{o.MessageType}>>());");
-                s.Line($"{o.Accessibility} partial global::Numa.Messaging.Outbox<{o.MessageType}> {Escape(o.Name)} => __numaOutbox_{o.Name};");
+                s.Line($"{o.Modifiers} {o.DeclaredType} {Escape(o.Name)} => __numaOutbox_{o.Name};");
                 s.Line();
             }
 
@@ -105,7 +105,7 @@ public sealed partial class NumaGenerator
                 s.Line($"/// <summary>Reads each inbox ring once, up to {BatchSize} messages (at most {BatchBytes} bytes of stack) per ring, and calls");
                 s.Line("/// the handlers on this thread.</summary>");
                 s.Line("/// <returns>The number of messages handled.</returns>");
-                s.Open("private int PollInboxes()");
+                s.Open("private int __numaPollInboxes()");
                 s.Line("int handled = 0;");
                 for (int k = 0; k < w.Inboxes.Count; k++)
                 {
@@ -121,7 +121,7 @@ public sealed partial class NumaGenerator
                 s.Close().Line();
 
                 s.Line("/// <summary>True when every producer has completed and every inbox ring is drained.</summary>");
-                s.Open("private bool InboxesCompleted()");
+                s.Open("private bool __numaInboxesCompleted()");
                 foreach (var i in w.Inboxes)
                 {
                     s.Open($"foreach (var ring in {i.Field})");
@@ -148,13 +148,13 @@ public sealed partial class NumaGenerator
             {
                 s.Line("var idle = new global::Numa.Workers.IdleBackoff();");
                 s.Open("while (true)");
-                s.Open("if (PollInboxes() != 0)");
+                s.Open("if (__numaPollInboxes() != 0)");
                 s.Line("idle.Reset();");
                 s.Line("continue;");
                 s.Close();
-                s.Line("if (InboxesCompleted()) break;");
+                s.Line("if (__numaInboxesCompleted()) break;");
                 s.Open("if (context.Stopping.IsCancellationRequested)");
-                s.Line("while (PollInboxes() != 0) { }");
+                s.Line("while (__numaPollInboxes() != 0) { }");
                 s.Line("break;");
                 s.Close();
                 s.Line("idle.Wait();");
@@ -331,9 +331,13 @@ public sealed partial class NumaGenerator
 
         private static List<string> UniqueNames(EquatableArray<WorkerModel> workers)
         {
-            // NumaApp's own members are taken: a worker named Graph gets the property Shop_Graph.
+            // NumaApp's own members and object's are taken: a worker named Graph gets the property Shop_Graph, one named
+            // GetType Shop_GetType (a property GetType would hide object.GetType, CS0108).
             var used = new HashSet<string>(System.StringComparer.Ordinal)
-                { "NumaApp", "Graph", "Completion", "Create", "StartAsync", "StopAsync", "Describe", "DisposeAsync" };
+            {
+                "NumaApp", "_graph", "Graph", "Completion", "Create", "StartAsync", "StopAsync", "Describe", "DisposeAsync",
+                "GetType", "ToString", "Equals", "GetHashCode", "MemberwiseClone", "ReferenceEquals", "Finalize",
+            };
             var names = new List<string>();
             foreach (var w in workers)
                 names.Add(used.Add(w.Name) ? w.Name : UniqueLocal(Identifier(w.FullName.Replace("global::", "").Replace("@", "").Replace('.', '_')), used));

@@ -1,5 +1,5 @@
 // Symbols → value model. The only part of the generator that touches ISymbol; invalid declarations are skipped
-// here silently, because Numa.Analyzers reports them (NUMA0001–NUMA0007) with exact locations.
+// here silently, because Numa.Analyzers reports them (NUMA0001–NUMA0009) with exact locations.
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -23,8 +23,10 @@ public sealed partial class NumaGenerator
             int policy = 0, perNode = 0, count = 0, node = -1;
             bool perCpu = false;
             string? cpus = null;
+            var seen = new HashSet<string>();
             foreach (var arg in attribute.NamedArguments)
             {
+                if (!seen.Add(arg.Key)) continue;   // a repeated argument is the compiler's CS0643; the first counts, as in NUMA0005
                 switch (arg.Key)
                 {
                     case nameof(PinnedWorkerAttribute.Policy): policy = arg.Value.Value is int p ? p : 0; break;
@@ -58,19 +60,14 @@ public sealed partial class NumaGenerator
                             else if (string.CompareOrdinal(inbox.Method, inboxes[existing].Method) < 0) inboxes[existing] = inbox;
                         }
                         break;
-                    case IMethodSymbol { Name: "Run", IsStatic: false, ReturnsVoid: true, Parameters.Length: 1 } run
-                        when IsWorkerContext(run.Parameters[0].Type):
-                        hasRun = true;
-                        break;
-                    case IMethodSymbol { Name: "OnStart", IsStatic: false, ReturnsVoid: true, Parameters.Length: 1 } start
-                        when IsWorkerContext(start.Parameters[0].Type):
-                        hasOnStart = true;
-                        break;
-                    case IMethodSymbol { Name: "OnStop", IsStatic: false, ReturnsVoid: true, Parameters.Length: 0 }:
-                        hasOnStop = true;
+                    case IMethodSymbol method when WorkerShape.LifecycleRole(method) is { } role:
+                        hasRun |= role == "Run";
+                        hasOnStart |= role == "OnStart";
+                        hasOnStop |= role == "OnStop";
                         break;
                 }
             }
+            NameInboxFields(inboxes);
 
             return new WorkerModel(
                 type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(),
@@ -94,15 +91,18 @@ public sealed partial class NumaGenerator
             if (placement is null || placement.ConstructorArguments.Length != 1 || placement.ConstructorArguments[0].Value is not int kind) return null;
             if (property.SetMethod is not null || property.IsIndexer) return null;
             int length = placement.NamedArguments.FirstOrDefault(a => a.Key == nameof(NumaPlacementAttribute.Length)).Value.Value is int l ? l : 0;
-            string access = AccessibilityText(property.DeclaredAccessibility);
+            string modifiers = Modifiers(property);
             switch ((Placement)kind)
             {
-                case Placement.Local when !property.IsStatic && property.RefKind == RefKind.Ref && property.Type.IsUnmanagedType:
-                    return new MemberModel(property.Name, MemberKind.LocalRef, property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), 1, access);
+                // Local state is named only inside the worker's own class, so a private nested struct is fine there.
+                case Placement.Local when !property.IsStatic && property.RefKind == RefKind.Ref && TypeRules.IsUnmanagedValue(property.Type):
+                    return new MemberModel(property.Name, MemberKind.LocalRef, property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), 1, modifiers);
                 case Placement.Local when !property.IsStatic && property.RefKind == RefKind.None && SpanElement(property.Type) is { } element && length > 0:
-                    return new MemberModel(property.Name, MemberKind.LocalSpan, element, length, access);
-                case Placement.Interleaved when property.IsStatic && property.RefKind == RefKind.None && SpanElement(property.Type) is { } element && length > 0:
-                    return new MemberModel(property.Name, MemberKind.InterleavedSpan, element, length, access);
+                    return new MemberModel(property.Name, MemberKind.LocalSpan, Name(element), length, modifiers);
+                // Interleaved arrays are allocated by NumaApp.Create, which must be able to name the element type.
+                case Placement.Interleaved when property.IsStatic && property.RefKind == RefKind.None && SpanElement(property.Type) is { } element && length > 0
+                    && TypeRules.IsVisibleInAssembly(element):
+                    return new MemberModel(property.Name, MemberKind.InterleavedSpan, Name(element), length, modifiers);
                 default:
                     return null;
             }
@@ -110,46 +110,60 @@ public sealed partial class NumaGenerator
 
         private static OutboxModel? ParseOutbox(IPropertySymbol property)
         {
-            if (property.IsStatic || property.SetMethod is not null || property.RefKind != RefKind.None) return null;
+            if (property.IsStatic || property.IsIndexer || property.SetMethod is not null || property.RefKind != RefKind.None) return null;
             if (property.Type is not INamedTypeSymbol { TypeArguments.Length: 1 } outbox
                 || outbox.ConstructedFrom.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) != "global::Numa.Messaging.Outbox<T>"
-                || !outbox.TypeArguments[0].IsUnmanagedType) return null;
-            return new OutboxModel(property.Name, outbox.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-                AccessibilityText(property.DeclaredAccessibility));
+                || !IsRingMessage(outbox.TypeArguments[0])) return null;
+            return new OutboxModel(property.Name, Name(outbox.TypeArguments[0]),
+                property.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.AddMiscellaneousOptions(
+                    SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier)),
+                Modifiers(property));
         }
 
         private static InboxModel? ParseInbox(IMethodSymbol method)
         {
+            // An accessor or an explicit interface implementation cannot be called as this.Name(message) (CS0571).
+            if (method.MethodKind != MethodKind.Ordinary) return null;
             if (method.IsStatic || !method.ReturnsVoid || method.IsAsync || method.IsGenericMethod || method.Parameters.Length != 1) return null;
             var parameter = method.Parameters[0];
-            if (parameter.RefKind is not (RefKind.None or RefKind.In or RefKind.RefReadOnlyParameter) || !parameter.Type.IsUnmanagedType) return null;
-            return new InboxModel(method.Name, parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), parameter.RefKind != RefKind.None);
+            if (parameter.RefKind is not (RefKind.None or RefKind.In or RefKind.RefReadOnlyParameter) || !IsRingMessage(parameter.Type)) return null;
+            return new InboxModel(method.Name, Name(parameter.Type), parameter.RefKind != RefKind.None, Field: "");
         }
 
-        private static string? SpanElement(ITypeSymbol type) =>
+        // "__numaInbox_{method}_{message}", with 2, 3 … appended where two handlers would get one name (On(A.B), On(A_B)).
+        private static void NameInboxFields(List<InboxModel> inboxes)
+        {
+            var used = new HashSet<string>();
+            for (int k = 0; k < inboxes.Count; k++)
+            {
+                string stem = "__numaInbox_" + inboxes[k].Method + "_" + Emitter.Identifier(inboxes[k].MessageType.Replace("global::", ""));
+                string field = stem;
+                for (int n = 2; !used.Add(field); n++) field = stem + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                inboxes[k] = inboxes[k] with { Field = field };
+            }
+        }
+
+        // A message crosses from one worker to another through a ring NumaApp.Create builds, so NumaApp must name it.
+        private static bool IsRingMessage(ITypeSymbol type) => TypeRules.IsUnmanagedValue(type) && TypeRules.IsVisibleInAssembly(type);
+
+        private static ITypeSymbol? SpanElement(ITypeSymbol type) =>
             type is INamedTypeSymbol { TypeArguments.Length: 1 } span
             && span.ConstructedFrom.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == "global::System.Span<T>"
-            && span.TypeArguments[0].IsUnmanagedType
-                ? span.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)
+            && TypeRules.IsUnmanagedValue(span.TypeArguments[0])
+                ? span.TypeArguments[0]
                 : null;
 
-        // Run(WorkerContext? context) is the same method to the caller: the annotation does not change the type.
-        private static bool IsWorkerContext(ITypeSymbol type) =>
-            type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString() == KnownTypeNames.WorkerContext;
+        private static string Name(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+        // The definition's modifier keywords, one space apart (comments between them dropped: the emitter writes one line).
+        private static string Modifiers(IPropertySymbol property) =>
+            property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is PropertyDeclarationSyntax declaration
+                ? string.Join(" ", declaration.Modifiers.Select(m => m.Text))
+                : "private partial";
 
         private static bool HasAttribute(ISymbol symbol, string metadataName) =>
             symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == metadataName);
 
         private static bool IsEffectivelyPublic(INamedTypeSymbol type) => type.DeclaredAccessibility == Accessibility.Public;
-
-        private static string AccessibilityText(Accessibility accessibility) => accessibility switch
-        {
-            Accessibility.Public => "public",
-            Accessibility.Internal => "internal",
-            Accessibility.Protected => "protected",
-            Accessibility.ProtectedOrInternal => "protected internal",
-            Accessibility.ProtectedAndInternal => "private protected",
-            _ => "private",
-        };
     }
 }

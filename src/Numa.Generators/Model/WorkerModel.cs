@@ -29,14 +29,15 @@ internal enum MemberKind
     InterleavedSpan,   // [NumaPlacement(Interleaved, Length = n)] static partial Span<T> P { get; }
 }
 
-internal sealed record MemberModel(string Name, MemberKind Kind, string ElementType, int Length, string Accessibility);
+// Modifiers: the definition's modifier keywords as written ("private partial", "public static partial",
+// "protected virtual unsafe partial"); the implementing part must repeat them (CS8799, CS8800, CS0764).
+internal sealed record MemberModel(string Name, MemberKind Kind, string ElementType, int Length, string Modifiers);
 
-internal sealed record InboxModel(string Method, string MessageType, bool ByIn)
-{
-    /// <summary>The generated field holding this handler's rings; unique even when handlers overload one name.</summary>
-    public string Field => "__numaInbox_" + Method + "_" + NumaGenerator.Emitter.Identifier(MessageType.Replace("global::", ""));
-}
+// Field: the generated field holding this handler's rings, unique in its worker (the parser numbers clashes such as
+// On(A.B) and On(A_B)).
+internal sealed record InboxModel(string Method, string MessageType, bool ByIn, string Field);
 
-internal sealed record OutboxModel(string Name, string MessageType, string Accessibility);
+// DeclaredType: the property's type as written, nullable annotation included (Outbox<M>? must be implemented as such, CS9256).
+internal sealed record OutboxModel(string Name, string MessageType, string DeclaredType, string Modifiers);
 
 internal sealed record AppModel(string Namespace, EquatableArray<WorkerModel> Workers);

@@ -32,7 +32,7 @@ partial class Shard : global::Numa.Workers.INumaWorker
     /// <summary>Reads each inbox ring once, up to 32 messages (at most 4096 bytes of stack) per ring, and calls
     /// the handlers on this thread.</summary>
     /// <returns>The number of messages handled.</returns>
-    private int PollInboxes()
+    private int __numaPollInboxes()
     {
         int handled = 0;
         global::System.Span<global::Shop.Order> batch0 = stackalloc global::Shop.Order[global::System.Math.Clamp(4096 / global::System.Runtime.CompilerServices.Unsafe.SizeOf<global::Shop.Order>(), 1, 32)];
@@ -46,7 +46,7 @@ partial class Shard : global::Numa.Workers.INumaWorker
     }
 
     /// <summary>True when every producer has completed and every inbox ring is drained.</summary>
-    private bool InboxesCompleted()
+    private bool __numaInboxesCompleted()
     {
         foreach (var ring in __numaInbox_On_Shop_Order)
         {
@@ -65,15 +65,15 @@ partial class Shard : global::Numa.Workers.INumaWorker
             var idle = new global::Numa.Workers.IdleBackoff();
             while (true)
             {
-                if (PollInboxes() != 0)
+                if (__numaPollInboxes() != 0)
                 {
                     idle.Reset();
                     continue;
                 }
-                if (InboxesCompleted()) break;
+                if (__numaInboxesCompleted()) break;
                 if (context.Stopping.IsCancellationRequested)
                 {
-                    while (PollInboxes() != 0) { }
+                    while (__numaPollInboxes() != 0) { }
                     break;
                 }
                 idle.Wait();
