@@ -54,6 +54,18 @@ public static class DiagnosticDescriptors
         "[NumaPlacement] member '{0}': {1}",
         DiagnosticCategories.Usage, DiagnosticSeverity.Error);
 
+    /// <summary>NUMA0008: "Outbox '{0}': {1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidOutbox = Rule(DiagnosticIds.InvalidOutbox,
+        "Invalid outbox",
+        "Outbox '{0}': {1}",
+        DiagnosticCategories.Usage, DiagnosticSeverity.Error);
+
+    /// <summary>NUMA0009: "'{0}' is not called by the generated worker thread: {1}".</summary>
+    public static readonly DiagnosticDescriptor LifecycleMethodNotCalled = Rule(DiagnosticIds.LifecycleMethodNotCalled,
+        "Lifecycle method is not called",
+        "'{0}' is not called by the generated worker thread: {1}",
+        DiagnosticCategories.Usage);
+
     /// <summary>NUMA1001: "'{0}' is Local state of another worker instance, on that worker's node; send that worker a message instead of touching its memory".</summary>
     public static readonly DiagnosticDescriptor CrossWorkerLocalAccess = Rule(DiagnosticIds.CrossWorkerLocalAccess,
         "Access to another worker's Local state",

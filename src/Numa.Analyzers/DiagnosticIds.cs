@@ -19,6 +19,10 @@ public static class DiagnosticIds
     public const string InvalidInbox = "NUMA0006";
     /// <summary>A [NumaPlacement] member the generator cannot implement.</summary>
     public const string InvalidPlacedMember = "NUMA0007";
+    /// <summary>An Outbox&lt;T&gt; property in a worker that the generator cannot implement and connect.</summary>
+    public const string InvalidOutbox = "NUMA0008";
+    /// <summary>A worker method named Run, OnStart or OnStop without the shape the generated thread body calls.</summary>
+    public const string LifecycleMethodNotCalled = "NUMA0009";
     /// <summary>One worker touches another worker instance's Local state.</summary>
     public const string CrossWorkerLocalAccess = "NUMA1001";
     /// <summary>A worker, or the address of its Local state, is stored in a static.</summary>

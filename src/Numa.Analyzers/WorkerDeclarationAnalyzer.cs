@@ -1,5 +1,5 @@
 // Checks the declarations the generator works from: worker classes, their [NumaPlacement] members, inboxes and
-// outboxes, placed struct types and message types (NUMA0001–NUMA0007, NUMA1003), and, over the whole compilation,
+// outboxes, lifecycle methods, placed struct types and message types (NUMA0001–NUMA0009, NUMA1003), and, over the whole compilation,
 // that every outbox has exactly one consumer type (NUMA2003, NUMA2005).
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -9,6 +9,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Numa.Generators.Helpers;
 using Numa.Scheduling;
 
 namespace Numa.Analyzers;
@@ -22,7 +23,8 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.PlacementTypeNotUnmanaged, DiagnosticDescriptors.MessageTypeNotUnmanaged,
         DiagnosticDescriptors.WorkerNotPartial, DiagnosticDescriptors.WorkerShapeNotSupported,
         DiagnosticDescriptors.InvalidWorkerConfiguration, DiagnosticDescriptors.InvalidInbox,
-        DiagnosticDescriptors.InvalidPlacedMember, DiagnosticDescriptors.LocalStateInMessage,
+        DiagnosticDescriptors.InvalidPlacedMember, DiagnosticDescriptors.InvalidOutbox, DiagnosticDescriptors.LifecycleMethodNotCalled,
+        DiagnosticDescriptors.LocalStateInMessage,
         DiagnosticDescriptors.OutboxWithoutConsumer, DiagnosticDescriptors.MessageWithSeveralConsumers);
 
     /// <inheritdoc/>
@@ -47,7 +49,7 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
     {
         var type = (INamedTypeSymbol)context.Symbol;
         if (symbols.PlacementAttribute(type) is { } placed && !type.IsUnmanagedType)
-            Report(context, DiagnosticDescriptors.PlacementTypeNotUnmanaged, Location(placed, type), type.Name, "node-placed");
+            Report(context, DiagnosticDescriptors.PlacementTypeNotUnmanaged, Location(placed, type), Display(type), "node-placed");
 
         var attribute = symbols.WorkerAttribute(type);
         if (attribute is null) return;
@@ -56,17 +58,28 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         if (notPartial is not null)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WorkerNotPartial, notPartial.Identifier.GetLocation(), type.Name));
 
-        string? shape = Numa.Generators.Helpers.WorkerShape.Problem(type);
+        string? shape = WorkerShape.Problem(type);
         if (shape is not null)
             Report(context, DiagnosticDescriptors.WorkerShapeNotSupported, type.Locations.FirstOrDefault(), type.Name, shape);
 
         foreach (var problem in ConfigurationProblems(attribute))
             Report(context, DiagnosticDescriptors.InvalidWorkerConfiguration, Location(attribute, type), type.Name, problem);
+
+        // A Run, OnStart or OnStop the thread body will not call: reported when no method of that name has the shape
+        // (a helper overload Run(int) beside Run(WorkerContext) is fine).
+        foreach (var named in type.GetMembers().OfType<IMethodSymbol>().Where(m => m.MethodKind == MethodKind.Ordinary)
+                     .GroupBy(m => m.Name).Where(g => WorkerShape.LifecycleShape(g.Key) is not null))
+        {
+            if (named.Any(m => WorkerShape.LifecycleRole(m) is not null)) continue;
+            var first = named.First();
+            Report(context, DiagnosticDescriptors.LifecycleMethodNotCalled, first.Locations.FirstOrDefault(), first.Name, WorkerShape.LifecycleShape(first.Name)!);
+        }
     }
 
     private static IEnumerable<string> ConfigurationProblems(AttributeData attribute)
     {
-        var args = attribute.NamedArguments.ToDictionary(a => a.Key, a => a.Value.Value);
+        // A repeated argument (Count = 1, Count = 2) is the compiler's CS0643; the first counts, as in the generator.
+        var args = attribute.NamedArguments.GroupBy(a => a.Key).ToDictionary(g => g.Key, g => g.First().Value.Value);
         int policy = args.TryGetValue(nameof(PinnedWorkerAttribute.Policy), out var p) && p is int pv ? pv : 0;
         bool perCpu = args.TryGetValue(nameof(PinnedWorkerAttribute.PerCpu), out var pc) && pc is true;
         int perNode = args.TryGetValue(nameof(PinnedWorkerAttribute.PerNode), out var pn) && pn is int pnv ? pnv : 0;
@@ -106,13 +119,14 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         if (property.IsPartialDefinition is false && property.PartialDefinitionPart is not null) return; // the generated implementation
         bool inWorker = symbols.IsWorker(property.ContainingType);
 
-        if (symbols.OutboxMessage(property.Type) is { } message && inWorker)
+        var attribute = symbols.PlacementAttribute(property);
+        if (attribute is null && inWorker && symbols.OutboxMessage(property.Type) is { } message)
         {
-            outboxes.Add(property);
+            string? outboxProblem = OutboxProblem(property, message);
+            if (outboxProblem is not null) Report(context, DiagnosticDescriptors.InvalidOutbox, property.Locations.FirstOrDefault(), property.Name, outboxProblem);
+            else outboxes.Add(property);
             CheckMessageType(context, symbols, message, property.Locations.FirstOrDefault());
         }
-
-        var attribute = symbols.PlacementAttribute(property);
         if (attribute is null) return;
         var placement = symbols.PlacementOf(property);
         int length = attribute.NamedArguments.FirstOrDefault(a => a.Key == nameof(NumaPlacementAttribute.Length)).Value.Value is int l ? l : 0;
@@ -137,9 +151,23 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
             return;
         }
         var valueType = element ?? property.Type;
-        if (!valueType.IsUnmanagedType)
-            Report(context, DiagnosticDescriptors.PlacementTypeNotUnmanaged, location, valueType.Name, placement == Placement.Local ? "node-local" : "interleaved");
+        if (!TypeRules.IsUnmanagedValue(valueType))
+            Report(context, DiagnosticDescriptors.PlacementTypeNotUnmanaged, location, Display(valueType), placement == Placement.Local ? "node-local" : "interleaved");
+        else if (placement == Placement.Interleaved && !TypeRules.IsVisibleInAssembly(valueType))
+            Report(context, DiagnosticDescriptors.InvalidPlacedMember, location, property.Name,
+                $"the element type '{Display(valueType)}' is private, protected or file-local, and the generated NumaApp allocates the array; make it internal or public");
     }
+
+    // What the generator's ParseOutbox needs: 'partial Outbox<T> Name { get; }' on an instance, T a type NumaApp can name.
+    private static string? OutboxProblem(IPropertySymbol property, ITypeSymbol message) =>
+        property.IsStatic ? "remove 'static'; an outbox belongs to one worker instance, its producer"
+        : property.IsIndexer ? "an indexer cannot be an outbox; declare 'private partial Outbox<T> Name { get; }'"
+        : property.RefKind != RefKind.None ? "return it by value: 'private partial Outbox<T> Name { get; }'"
+        : property.SetMethod is not null ? "remove the setter; NumaApp.Create connects the outbox"
+        : !property.IsPartialDefinition ? "declare it as a partial property without a body, for example 'private partial Outbox<T> Name { get; }'; the generator implements and connects it"
+        : TypeRules.IsUnmanagedValue(message) && !TypeRules.IsVisibleInAssembly(message)
+            ? $"the message type '{Display(message)}' is private, protected or file-local, and the generated NumaApp builds the rings; make it internal or public"
+        : null;
 
     private static void AnalyzeMethod(SymbolAnalysisContext context, NumaSymbols symbols, ConcurrentBag<IMethodSymbol> inboxes)
     {
@@ -147,11 +175,14 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
         if (!symbols.IsInbox(method)) return;
         var location = method.Locations.FirstOrDefault();
         string? problem = !symbols.IsWorker(method.ContainingType) ? "it is not in a [PinnedWorker] class"
+            : method.MethodKind != MethodKind.Ordinary ? "[Inbox] goes on an ordinary method, not an accessor, operator or explicit interface implementation"
             : method.IsStatic ? "remove 'static'; a handler runs on its worker instance"
             : method.IsAsync || !method.ReturnsVoid ? "a handler returns void and is not async"
             : method.IsGenericMethod ? "a handler is not generic; declare one per message type"
             : method.Parameters.Length != 1 ? "a handler takes exactly one parameter, the message ('in T message')"
             : method.Parameters[0].RefKind is not (RefKind.None or RefKind.In or RefKind.RefReadOnlyParameter) ? "pass the message 'in' or by value"
+            : TypeRules.IsUnmanagedValue(method.Parameters[0].Type) && !TypeRules.IsVisibleInAssembly(method.Parameters[0].Type)
+                ? $"the message type '{Display(method.Parameters[0].Type)}' is private, protected or file-local, and the generated NumaApp builds the rings; make it internal or public"
             : null;
         if (problem is not null)
         {
@@ -182,9 +213,9 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
 
     private static void CheckMessageType(SymbolAnalysisContext context, NumaSymbols symbols, ITypeSymbol message, Location? location)
     {
-        if (!message.IsUnmanagedType)
+        if (!TypeRules.IsUnmanagedValue(message))
         {
-            Report(context, DiagnosticDescriptors.MessageTypeNotUnmanaged, location, message.Name);
+            Report(context, DiagnosticDescriptors.MessageTypeNotUnmanaged, location, Display(message));
             return;
         }
         foreach (var field in message.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic))
@@ -213,6 +244,9 @@ public sealed class WorkerDeclarationAnalyzer : DiagnosticAnalyzer
                     string.Join(", ", types.Select(t => t.Name).OrderBy(n => n, System.StringComparer.Ordinal)), outbox.Name));
         }
     }
+
+    // int?, Order, Outer.Inner: how the compiler's own messages name a type.
+    private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
 
     private static Location? Location(AttributeData attribute, ISymbol fallback) =>
         attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? fallback.Locations.FirstOrDefault();

@@ -25,6 +25,8 @@ internal static class AnalyzerVerifier
         Assert.True(errors.Count == 0, "the test source does not compile:\n" + string.Join("\n", errors));
 
         var actual = await output.WithAnalyzers(s_analyzers).GetAnalyzerDiagnosticsAsync();
+        var crashes = actual.Where(d => d.Id == "AD0001").ToList();   // an analyzer that threw reports nothing else
+        Assert.True(crashes.Count == 0, string.Join("\n", crashes));
         var want = expected.OrderBy(e => e.Span.Start).ThenBy(e => e.Id).Select(e => $"{e.Id}@{e.Span} '{source.Substring(e.Span.Start, e.Span.Length)}'");
         var got = actual.Where(d => d.Location.SourceTree?.FilePath == "Source0.cs")
             .OrderBy(d => d.Location.SourceSpan.Start).ThenBy(d => d.Id)

@@ -1,4 +1,4 @@
-// NUMA0001–NUMA0007, NUMA1003, NUMA2003, NUMA2005: each with a case that fires (exact span) and one that does not.
+// NUMA0001–NUMA0009, NUMA1003, NUMA2003, NUMA2005: each with a case that fires (exact span) and one that does not.
 namespace Numa.Tests.Analyzers;
 
 public sealed class DeclarationAnalyzerTests
@@ -147,5 +147,95 @@ public sealed class DeclarationAnalyzerTests
         public record struct Owned(int X);
         [PinnedWorker(PerNode = 2)] public sealed partial class Q { private partial Outbox<Owned> Out { get; } }
         [PinnedWorker(PerNode = 2)] public sealed partial class D { [Inbox] private void On(in Owned o) { } }
+        """);
+
+    [Fact]
+    public Task NUMA0001_and_NUMA0002_Nullable_and_pointer_types() => AnalyzerVerifier.VerifyAsync("""
+        [PinnedWorker] public sealed unsafe partial class W
+        {
+            [NumaPlacement(Placement.Local)] private partial ref int? {|NUMA0001:Maybe|} { get; }
+            [NumaPlacement(Placement.Local)] private partial ref int* {|NUMA0001:Address|} { get; }
+            [NumaPlacement(Placement.Local)] private partial ref int Plain { get; }
+            [Inbox] private void OnMaybe(long? {|NUMA0002:value|}) { }
+            [Inbox] private void OnPointer(int* {|NUMA0002:value|}) { }
+            [Inbox] private void OnPlain(long value) { }
+        }
+        """, "CS9248");
+
+    [Fact]
+    public Task NUMA0004_a_worker_named_NumaApp_or_derived_from_a_worker() => AnalyzerVerifier.VerifyAsync("""
+        namespace Other { [PinnedWorker] public sealed partial class {|NUMA0004:NumaApp|} { } }
+        [PinnedWorker] public partial class Base { }
+        [PinnedWorker] public sealed partial class {|NUMA0004:Derived|} : Base { }
+        public class PlainBase { }
+        [PinnedWorker] public sealed partial class Fine : PlainBase { }
+        """);
+
+    [Fact]
+    public Task NUMA0005_a_repeated_argument_counts_once() => AnalyzerVerifier.VerifyAsync("""
+        [{|NUMA0005:PinnedWorker(Count = -1, Count = 2)|}] public sealed partial class W { }
+        [PinnedWorker(Count = 2, Count = -1)] public sealed partial class V { }
+        """, "CS0643");
+
+    [Fact]
+    public Task NUMA0006_accessors_interface_implementations_and_hidden_message_types() => AnalyzerVerifier.VerifyAsync("""
+        public record struct M(int X);
+        public interface IHandler { void On(M m); }
+        [PinnedWorker] public partial class W : IHandler
+        {
+            private struct Secret { public long X; }
+            protected struct Guarded { public long X; }
+            internal struct Shared { public long X; }
+            public int Last { get; [Inbox] {|NUMA0006:set|}; }
+            [Inbox] void IHandler.{|NUMA0006:On|}(M m) { }
+            [Inbox] private void {|NUMA0006:On|}(in Secret s) { }
+            [Inbox] private void {|NUMA0006:On|}(in Guarded g) { }
+            [Inbox] private void On(in Shared s) { }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA0007_an_Interleaved_array_of_a_private_element() => AnalyzerVerifier.VerifyAsync("""
+        [PinnedWorker] public sealed partial class W
+        {
+            private struct Secret { public long X; }
+            internal struct Open { public long X; }
+            [NumaPlacement(Placement.Interleaved, Length = 4)] private static partial Span<Secret> {|NUMA0007:Hidden|} { get; }
+            [NumaPlacement(Placement.Interleaved, Length = 4)] private static partial Span<Open> Visible { get; }
+            [NumaPlacement(Placement.Local)] private partial ref Secret State { get; }
+        }
+        """, "CS9248");
+
+    [Fact]
+    public Task NUMA0008_outboxes_the_generator_cannot_connect() => AnalyzerVerifier.VerifyAsync("""
+        public record struct M(int X);
+        [PinnedWorker] public partial class P
+        {
+            private struct Secret { public long X; }
+            private static partial Outbox<M> {|NUMA0008:Shared|} { get; }
+            private partial Outbox<M> {|NUMA0008:Settable|} { get; set; }
+            private Outbox<M> {|NUMA0008:Manual|} => throw new InvalidOperationException();
+            private partial Outbox<Secret> {|NUMA0008:Hidden|} { get; }
+            private partial Outbox<M> Out { get; }
+        }
+        [PinnedWorker] public sealed partial class C { [Inbox] private void On(in M m) { } }
+        """, "CS9248");
+
+    [Fact]
+    public Task NUMA0009_lifecycle_methods_the_thread_does_not_call() => AnalyzerVerifier.VerifyAsync("""
+        [PinnedWorker] public sealed partial class Odd
+        {
+            private void {|NUMA0009:Run|}(ref WorkerContext context) { }
+            private void {|NUMA0009:OnStart|}<T>(WorkerContext context) { }
+            private void {|NUMA0009:OnStop|}(bool disposing) { }
+        }
+        [PinnedWorker] public sealed partial class Plain
+        {
+            private void Run(in WorkerContext context) { }
+            private void Run(int helper) { }
+            private void OnStart(WorkerContext context) { }
+            private void OnStop() { }
+        }
+        public sealed class NotAWorker { public void Run(int x) { } }
         """);
 }
