@@ -39,7 +39,7 @@ internal sealed class Catalog
     /// <exception cref="IOException">The directory cannot be read or the new catalog written.</exception>
     public static Catalog Open(string directory, int shards)
     {
-        Directory.CreateDirectory(directory);
+        FileSync.CreateDirectory(directory);
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path))
         {

@@ -108,7 +108,7 @@ internal sealed class ShardEngine : IDisposable
         _log = setup.Logger;
         _walDirectory = Path.Combine(setup.Directory, "wal");
         _graphDirectory = Path.Combine(setup.Directory, "graphs");
-        System.IO.Directory.CreateDirectory(_graphDirectory);
+        FileSync.CreateDirectory(_graphDirectory);         // data/, shard-i/ and graphs/ durable before the WAL acknowledges
         _snapshots = new SnapshotStore(Path.Combine(setup.Directory, "snapshots"));
     }
 

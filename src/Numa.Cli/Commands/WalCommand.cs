@@ -1,6 +1,7 @@
 // `numa wal verify|inspect|repair`: check a write-ahead log directory, show what is in it, and cut it at damage.
 using System.CommandLine;
 using System.Globalization;
+using Numa.Native;
 using Numa.Storage.Wal;
 using Spectre.Console;
 
@@ -122,14 +123,15 @@ internal static class WalCommand
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    // Damage, unreadable directories and unusable paths ("") are the user's to fix: one line on stderr, exit 2.
+    // Damage, unreadable directories, unusable paths ("") and a failed fsync (EIO) are the user's to fix: one line on
+    // stderr, exit 2.
     private static int Run(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is WalException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is WalException or IOException or UnauthorizedAccessException or ArgumentException or NumaNativeException)
         {
             Console.Error.WriteLine($"numa: {e.Message}");
             return 2;

@@ -1,5 +1,5 @@
 // fdatasync of a file and fsync of its directory: the two calls that make appended data and a created, renamed or
-// removed name durable (the WAL's segments, snapshot files). Linux calls directly (errno in the error); elsewhere
+// removed name durable (the WAL's segments, snapshot files, the directories that hold them). Linux calls directly (errno in the error); elsewhere
 // the BCL's FlushToDisk.
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -50,6 +50,22 @@ public static class FileSync
         {
             LibC.close(fd);
         }
+    }
+
+    /// <summary>Creates <paramref name="path"/> and any missing parents (mkdir -p) so that each new entry survives a
+    /// crash of the machine: fsync(2) of every new directory's parent, deepest first, up to the first that existed.
+    /// Does nothing when the directory exists.</summary>
+    /// <exception cref="IOException">A directory could not be created.</exception>
+    /// <exception cref="NumaNativeException">A directory fsync failed.</exception>
+    public static void CreateDirectory(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (System.IO.Directory.Exists(full)) return;
+        var created = new List<string>();
+        for (string? d = full; d is not null && !System.IO.Directory.Exists(d); d = Path.GetDirectoryName(d)) created.Add(d);
+        System.IO.Directory.CreateDirectory(full);
+        foreach (string d in created)                        // deepest first: a parent's entry is synced after its child's
+            if (Path.GetDirectoryName(d) is { } parent) Directory(parent);
     }
 
     /// <summary>Replaces <paramref name="path"/> with <paramref name="contents"/> so that a crash leaves the old file or

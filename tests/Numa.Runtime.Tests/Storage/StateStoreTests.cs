@@ -116,4 +116,15 @@ public sealed class StateStoreTests
         own.Dispose();
         Assert.Throws<ObjectDisposedException>(() => own.TryGetValue(1, out _));
     }
+
+    [Fact]
+    public void Enumerating_a_disposed_store_throws_ObjectDisposedException()
+    {
+        var store = new StateStore<int, long>(new StateStoreOptions { InitialCapacity = 16 });
+        store.GetValueRefOrAddDefault(1, out _) = 2;
+        var enumerator = store.GetEnumerator();
+        store.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => enumerator.MoveNext());
+        Assert.Throws<ObjectDisposedException>(() => { foreach (var _ in store) { } });
+    }
 }

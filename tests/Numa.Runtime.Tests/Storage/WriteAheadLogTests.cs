@@ -309,4 +309,68 @@ public sealed class WriteAheadLogTests
         Assert.Throws<ObjectDisposedException>(() => log.TryAppend(1, "vectors", [], out _));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await log.FlushAsync());
     }
+
+    [Fact]
+    public async Task A_handler_added_while_a_snapshot_request_is_pending_is_called_at_once()
+    {
+        using var dir = new TempDirectory();
+        using (var log = WriteAheadLog.Open(Options(dir.Path, bufferBytes: 64 * 1024, segmentBytes: 64 * 1024, maxLogBytes: 128 * 1024)))
+            while (log.LogBytes < 128 * 1024) await log.AppendAsync(3, "vectors", new byte[1000]);
+
+        // Reopened over the limit: the flusher's first pass (None runs on a timer) requests a snapshot before anyone listens.
+        using var reopened = WriteAheadLog.Open(Options(dir.Path, WalDurability.None, bufferBytes: 64 * 1024, segmentBytes: 64 * 1024, maxLogBytes: 128 * 1024));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!reopened.IsSnapshotRequested && DateTime.UtcNow < deadline) await Task.Delay(5);
+        Assert.True(reopened.IsSnapshotRequested, "the reopened log is over MaxLogBytes");
+        var raised = new TaskCompletionSource();
+        reopened.SnapshotRequested += (sender, _) => raised.TrySetResult();
+        await raised.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_snapshot_cannot_cover_LSNs_the_log_has_not_assigned()
+    {
+        using var dir = new TempDirectory();
+        using var log = WriteAheadLog.Open(Options(dir.Path));
+        for (int i = 1; i <= 10; i++) Append(log, i, 20);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = log.TruncateThroughAsync(11); });   // at the call, not in the task
+        Assert.Contains("last LSN is 10", e.Message);
+        await log.TruncateThroughAsync(10);
+        Assert.Equal(11, await log.AppendAsync(1, "vectors", new byte[20]));
+        Assert.Equal(1, WalReader.Scan(dir.Path).Records);
+    }
+
+    [Fact]
+    public void A_name_with_an_unpaired_surrogate_is_rejected_not_rewritten()
+    {
+        using var dir = new TempDirectory();
+        using var log = WriteAheadLog.Open(Options(dir.Path));
+        var e = Assert.Throws<ArgumentException>(() => log.TryAppend(1, "a\uD800", [1], out _));
+        Assert.Equal("collection", e.ParamName);
+        Assert.Contains("surrogate", e.Message);
+        Assert.True(log.TryAppend(1, "a\uD83D\uDE00", [1], out long lsn));   // a pair is fine
+        Assert.Equal(1, lsn);
+    }
+
+    [Fact]
+    public void A_lock_file_that_cannot_be_created_is_not_reported_as_a_second_writer()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "wal.lock"));   // EISDIR, whoever runs the test (root too)
+        var e = Assert.Throws<WalException>(() => WriteAheadLog.Open(Options(dir.Path)));
+        Assert.StartsWith("Cannot create or lock ", e.Message);
+        Assert.DoesNotContain("open elsewhere", e.Message);
+    }
+
+    [Fact]
+    public async Task A_log_in_directories_that_do_not_exist_yet_creates_them_all()
+    {
+        using var dir = new TempDirectory();
+        string nested = Path.Combine(dir.Path, "data", "shard-0", "wal");
+        using (var log = WriteAheadLog.Open(Options(nested)))
+            Assert.Equal(1, await log.AppendAsync(1, "vectors", new byte[10]));
+        Assert.Equal(1, WalReader.Scan(nested).Records);
+        FileSync.CreateDirectory(nested);                                  // exists: nothing to do
+        Assert.Single(Directory.GetDirectories(dir.Path));
+    }
 }

@@ -33,7 +33,7 @@ public sealed class SnapshotStore
     public SnapshotStore(string directory, ParquetWriterOptions? writerOptions = null, ParquetReaderOptions? readerOptions = null)
     {
         Directory = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(Directory);
+        FileSync.CreateDirectory(Directory);               // its entry durable before the first snapshot relies on it
         _writerOptions = writerOptions ?? new ParquetWriterOptions();
         _readerOptions = readerOptions;
     }

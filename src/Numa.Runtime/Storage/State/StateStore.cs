@@ -200,8 +200,10 @@ public sealed unsafe class StateStore<TKey, TValue> : IDisposable
         public readonly KeyValuePair<TKey, TValue> Current => new(_store._entries[_index].Key, _store._entries[_index].Value);
 
         /// <summary>Moves to the next occupied slot.</summary>
+        /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
         public bool MoveNext()
         {
+            ObjectDisposedException.ThrowIf(_store._disposed, _store);
             while (++_index <= _store._mask)
                 if (_store._control[_index] != 0) return true;
             return false;

@@ -1,14 +1,16 @@
 // The write-ahead log of one shard: appenders copy records into a node-local buffer; one flusher thread swaps it
 // with a second buffer, writes the full one to the current segment and syncs it, so appends never wait for a
 // write in progress and every append that arrived during a sync shares the next one (group commit).
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Text;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using Numa.Memory;
+using Numa.Native;
 
 namespace Numa.Storage.Wal;
 
@@ -81,6 +83,8 @@ public sealed class WriteAheadLog : IDisposable
     private long _syncCount;
     private long _batchCount;
     private int _snapshotRequested;
+    private EventHandler? _snapshotHandlers;
+    private readonly Lock _snapshotHandlersGate = new();  // a request is raised to the handlers, or seen by the one added
     private TaskCompletionSource _synced = NewSignal();   // completed (and replaced) after every sync
     private TaskCompletionSource _space = NewSignal();    // completed (and replaced) after every swap
     private readonly ManualResetEventSlim _work = new(false);
@@ -145,12 +149,7 @@ public sealed class WriteAheadLog : IDisposable
         CheckOptions(options);
         logger ??= platform.Logger;
         string dir = Path.GetFullPath(options.Directory);
-        if (!System.IO.Directory.Exists(dir))
-        {
-            System.IO.Directory.CreateDirectory(dir);
-            // The new directory's entry must survive a crash with the segments it will hold (fsync(2)).
-            if (Path.GetDirectoryName(dir) is { } parent) FileSync.Directory(parent);
-        }
+        FileSync.CreateDirectory(dir);
         var ownership = LockDirectory(dir);
         WriteAheadLog log;
         try
@@ -180,9 +179,14 @@ public sealed class WriteAheadLog : IDisposable
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        // .NET reports a FileShare.None conflict as the errno of flock(LOCK_EX | LOCK_NB), EWOULDBLOCK (= EAGAIN).
+        catch (IOException e) when (e.HResult == Errno.EAGAIN)
         {
             throw new WalException($"The log in {dir} is open elsewhere (another process, or another WriteAheadLog or repair in this one): {path} is locked.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new WalException($"Cannot create or lock {path}: {e.Message}", e);
         }
     }
 
@@ -355,8 +359,25 @@ public sealed class WriteAheadLog : IDisposable
 
     /// <summary>Raised once, on a thread-pool thread, when the segments reach <see cref="WalOptions.MaxLogBytes"/>:
     /// take a snapshot covering some LSN n, then call <see cref="TruncateThroughAsync"/>(n). Raised again after a
-    /// truncation that brought the log below the limit is followed by growth past it.</summary>
-    public event EventHandler? SnapshotRequested;
+    /// truncation that brought the log below the limit is followed by growth past it. A handler added while a request
+    /// is pending (the log opened over the limit, and the flusher got there before the subscription) is called at once,
+    /// so no request is missed.</summary>
+    public event EventHandler? SnapshotRequested
+    {
+        add
+        {
+            if (value is null) return;
+            lock (_snapshotHandlersGate)
+            {
+                _snapshotHandlers += value;
+                if (Volatile.Read(ref _snapshotRequested) != 0) ThreadPool.QueueUserWorkItem(_ => value(this, EventArgs.Empty));
+            }
+        }
+        remove
+        {
+            lock (_snapshotHandlersGate) _snapshotHandlers -= value;
+        }
+    }
 
     /// <summary>Appends a record without waiting: copies it into the active buffer and assigns its LSN. Not durable
     /// yet: see <see cref="DurableLsn"/> and <see cref="WaitDurableAsync"/>.</summary>
@@ -518,6 +539,11 @@ public sealed class WriteAheadLog : IDisposable
         using (Hold())
         {
             if (_fault is not null || _closing) ThrowUnusable();
+            // A snapshot cannot cover records the log has not assigned yet: deleting "through" them would also drop,
+            // on the next open with AfterLsn = snapshotLsn, records appended after this call.
+            long last = Volatile.Read(ref _nextLsn) - 1;
+            if (snapshotLsn > last)
+                throw new ArgumentOutOfRangeException(nameof(snapshotLsn), snapshotLsn, $"The log's last LSN is {last}; a snapshot covers at most that.");
             _truncateThrough = Math.Max(_truncateThrough, snapshotLsn);
             _truncateDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             done = _truncateDone.Task;
@@ -539,7 +565,13 @@ public sealed class WriteAheadLog : IDisposable
     private static ReadOnlySpan<byte> EncodeName(string collection, Span<byte> buffer)
     {
         ArgumentNullException.ThrowIfNull(collection);
-        if (collection.Length > WalFormat.MaxNameBytes || !Encoding.UTF8.TryGetBytes(collection, buffer, out int n))
+        if (collection.Length > WalFormat.MaxNameBytes)
+            throw new ArgumentException($"The collection name is longer than {WalFormat.MaxNameBytes} UTF-8 bytes.", nameof(collection));
+        // Strict: a lone surrogate would otherwise be stored as U+FFFD, and two different names as one.
+        var status = Utf8.FromUtf16(collection, buffer, out _, out int n, replaceInvalidSequences: false);
+        if (status == OperationStatus.InvalidData)
+            throw new ArgumentException("The collection name is not valid UTF-16 (it holds an unpaired surrogate).", nameof(collection));
+        if (status != OperationStatus.Done)
             throw new ArgumentException($"The collection name is longer than {WalFormat.MaxNameBytes} UTF-8 bytes.", nameof(collection));
         return buffer[..n];
     }
@@ -775,10 +807,16 @@ public sealed class WriteAheadLog : IDisposable
 
     private void CheckSnapshotLimit()
     {
-        if (_logBytes < _options.MaxLogBytes || Interlocked.Exchange(ref _snapshotRequested, 1) != 0) return;
+        if (_logBytes < _options.MaxLogBytes) return;
+        EventHandler? handlers;
+        lock (_snapshotHandlersGate)
+        {
+            if (Interlocked.Exchange(ref _snapshotRequested, 1) != 0) return;
+            handlers = _snapshotHandlers;
+        }
         _logger.LogInformation("WAL shard {Shard}: {Bytes} bytes reach the limit of {Limit}; requesting a snapshot",
             _options.Shard, _logBytes, _options.MaxLogBytes);
-        if (SnapshotRequested is { } handler) ThreadPool.QueueUserWorkItem(_ => handler(this, EventArgs.Empty));
+        if (handlers is not null) ThreadPool.QueueUserWorkItem(_ => handlers(this, EventArgs.Empty));
     }
 
     private enum FlushStep { Write, Sync, Truncate }
