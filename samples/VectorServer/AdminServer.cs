@@ -158,7 +158,16 @@ internal sealed class AdminServer : IAsyncDisposable
             await Error(context, 400, $"The body must be JSON like {{\"strategy\":\"local_node\"}}: {e.Message}").ConfigureAwait(false);
             return;
         }
-        string? name = body is JsonObject o && o["strategy"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        string? name;
+        try
+        {
+            name = body is JsonObject o && o["strategy"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        }
+        catch (InvalidOperationException)        // System.Text.Json checks a string's UTF-8 only when it is read
+        {
+            await Error(context, 400, "'strategy' is not valid UTF-8.").ConfigureAwait(false);
+            return;
+        }
         if (!PlacementStrategyState.TryParse(name, out var strategy))
         {
             await Error(context, 400, $"'strategy' must be one of local_node, round_robin, most_memory, disabled; got {(name is null ? "nothing" : $"'{name}'")}.").ConfigureAwait(false);

@@ -249,10 +249,12 @@ internal sealed class ShardedBackend : IVectorBackend
         if (k > MaxK) throw Invalid($"k = {k} is larger than {MaxK}.");
         if (ef is { } width && width < k) throw Invalid($"ef ({width}) must be at least k ({k}).");
         var filter = CompileFilter(name, filters);
-        if (dimension == 0) return new VectorSearchResult([], []);
-        if (query.Length != dimension) throw Invalid($"Collection '{name}': dimension mismatch: expected {dimension}, got {query.Length}.");
+        // Checked before the empty-collection answer too, so a bad query is refused whether or not data arrived yet.
+        if (query.IsEmpty) throw Invalid("The query vector is empty.");
         foreach (float x in query.Span)
             if (!float.IsFinite(x)) throw Invalid("The query vector holds NaN or an infinity.");
+        if (dimension == 0) return new VectorSearchResult([], []);
+        if (query.Length != dimension) throw Invalid($"Collection '{name}': dimension mismatch: expected {dimension}, got {query.Length}.");
         // A shard on the node this thread runs on is searched right here: its memory is local to this CPU, and the hop
         // to the shard's thread (a wake-up of a parked thread, and back through the thread pool) cost more than the
         // search itself on the build VM. Shards on other nodes search on their own threads.

@@ -67,6 +67,9 @@ public sealed class AdminApiTests
         Assert.Contains("local_node, round_robin, most_memory, disabled", await unknown.Content.ReadAsStringAsync());
         var garbage = await server.Admin.PostAsync("/api/v1/numa/strategy", new StringContent("{not json"));
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        var notUtf8 = await server.Admin.PostAsync("/api/v1/numa/strategy", new ByteArrayContent([.. "{\"strategy\":\""u8, 0xC3, 0x28, .. "\"}"u8]));
+        Assert.Equal(HttpStatusCode.BadRequest, notUtf8.StatusCode);
+        Assert.Contains("not valid UTF-8", await notUtf8.Content.ReadAsStringAsync());
         var huge = await server.Admin.PostAsync("/api/v1/numa/strategy", new StringContent("{\"strategy\":\"" + new string('x', 100_000) + "\"}"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.StatusCode);
         Assert.Equal("round_robin", (string)JsonNode.Parse(await server.Admin.GetStringAsync("/api/v1/numa/strategy"))!["strategy"]!);

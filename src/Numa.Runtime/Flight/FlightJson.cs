@@ -1,6 +1,7 @@
 // Reading the JSON bodies of tickets, actions and criteria, with errors that say which field is wrong.
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Unicode;
 using Numa.Grpc;
 
 namespace Numa.Flight;
@@ -10,6 +11,9 @@ internal static class FlightJson
 {
     internal static JsonDocument Parse(ReadOnlyMemory<byte> json, string what)
     {
+        // System.Text.Json checks a string's UTF-8 only when it is read (GetString throws InvalidOperationException):
+        // refuse it here, as the INVALID_ARGUMENT every other bad body gets (RFC 8259 §8.1: JSON text is UTF-8).
+        if (!Utf8.IsValid(json.Span)) throw Invalid($"The {what} is not valid UTF-8.");
         try
         {
             var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });

@@ -30,6 +30,11 @@ public sealed class FlightServerOptions
     /// <summary>Rows per record batch in search results (Longbow: 4,096).</summary>
     public int SearchBatchRows { get; init; } = 4096;
 
+    /// <summary>Most answer rows (queries × k) one DoExchange query batch may ask for; a batch asking more ends the call
+    /// with INVALID_ARGUMENT before any search. Each query batch is answered by one record batch of 16 bytes per row,
+    /// so the default, 1,048,576, keeps an answer at 16 MiB, inside a client's usual 64 MiB receive limit.</summary>
+    public int MaxExchangeAnswerRows { get; init; } = 1 << 20;
+
     /// <summary>Limits applied to received Arrow messages. Default <see cref="ArrowReadOptions.Default"/>.</summary>
     public ArrowReadOptions ArrowReadOptions { get; init; } = ArrowReadOptions.Default;
 

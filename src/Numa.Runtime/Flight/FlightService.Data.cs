@@ -108,8 +108,8 @@ public sealed partial class FlightService
             string name = CollectionOf(reader.Descriptor, "DoExchange");
             int vectorColumn = schema.IndexOf("vector");
             if (vectorColumn < 0 || schema.Fields[vectorColumn].Type is not { Id: ArrowTypeId.FixedSizeList } type
-                || type.ValueField!.Type.Id != ArrowTypeId.Float32)
-                throw FlightJson.Invalid($"DoExchange: the query batches need a 'vector' FixedSizeList<float32> column; the schema is [{schema}].");
+                || type.ValueField!.Type.Id != ArrowTypeId.Float32 || type.ListSize < 1)
+                throw FlightJson.Invalid($"DoExchange: the query batches need a 'vector' FixedSizeList<float32> column of at least one value per row; the schema is [{schema}].");
             var writer = new FlightBatchWriter((m, t) => responses.WriteAsync(m, t), s_exchangeSchema, null);
             await writer.WriteSchemaAsync(token).ConfigureAwait(false);
             var empty = Array.Empty<VectorFilter>();
@@ -117,11 +117,16 @@ public sealed partial class FlightService
             {
                 var (k, ef) = options;
                 var vectors = batch.Columns[vectorColumn];
+                if ((long)batch.Length * k > _options.MaxExchangeAnswerRows)
+                    throw FlightJson.Invalid($"DoExchange: a batch of {batch.Length} queries with k = {k} asks for {(long)batch.Length * k} answer rows; " +
+                        $"the limit is {_options.MaxExchangeAnswerRows} (FlightServerOptions.MaxExchangeAnswerRows): send fewer queries per batch or a smaller k.");
+                if (vectors.Values!.NullCount != 0) throw FlightJson.Invalid("DoExchange: a query vector holds a null value.");
                 var queries = new List<int>();
                 var ids = new List<ulong>();
                 var scores = new List<float>();
                 for (int row = 0; row < batch.Length; row++)
                 {
+                    token.ThrowIfCancellationRequested();      // a backend may answer without awaiting (an empty collection)
                     if (vectors.IsNull(row)) throw FlightJson.Invalid($"DoExchange: query {row} of a batch is null.");
                     var hits = await _backend.SearchAsync(name, vectors.GetListValues<float>(row).ToArray(), k, ef, empty, token).ConfigureAwait(false);
                     for (int i = 0; i < hits.Count; i++)

@@ -41,6 +41,7 @@ public sealed partial class FlightService
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));
         _options = options ?? new FlightServerOptions();
         if (_options.SearchBatchRows < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.SearchBatchRows, "SearchBatchRows must be positive.");
+        if (_options.MaxExchangeAnswerRows < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxExchangeAnswerRows, "MaxExchangeAnswerRows must be positive.");
         _token = _options.BearerToken is { Length: > 0 } token ? Encoding.UTF8.GetBytes(token) : null;
     }
 

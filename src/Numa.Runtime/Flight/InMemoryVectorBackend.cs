@@ -202,11 +202,13 @@ public sealed class InMemoryVectorBackend : IVectorBackend
         {
             lock (_lock)
             {
+                // Checked before the empty-collection answer too, so a bad query is refused whether or not data arrived yet.
+                if (query.IsEmpty) throw Invalid($"Collection '{name}': the query vector is empty.");
+                foreach (float x in query)
+                    if (!float.IsFinite(x)) throw Invalid($"Collection '{name}': the query holds {x}; only finite values are accepted.");
                 if (_schema is null) return new VectorSearchResult([], []);
                 if (query.Length != _dimension)
                     throw Invalid($"Collection '{name}': dimension mismatch: expected {_dimension}, got {query.Length}.");
-                foreach (float x in query)
-                    if (!float.IsFinite(x)) throw Invalid($"Collection '{name}': the query holds {x}; only finite values are accepted.");
                 var compiled = RowFilter.Compile(name, _schema, filters);
                 // Max-heap on distance via -distance; it never holds more than the live rows, whatever k asks for.
                 var heap = new PriorityQueue<ulong, float>(Math.Min(k, _rows.Count) + 1);

@@ -350,7 +350,8 @@ public sealed unsafe class HnswIndex : IDisposable
     /// <param name="results">Where the results go, at least <paramref name="k"/> long.</param>
     /// <param name="ef">The dynamic candidate list size, at least <paramref name="k"/>; null: max(EfSearch, k).</param>
     /// <param name="filter">Called with a candidate's id; false excludes it from the results (not from routing).</param>
-    /// <returns>The number of results written (fewer than k when fewer vectors are reachable and accepted).</returns>
+    /// <returns>The number of results written (fewer than k when fewer vectors are reachable and accepted, or some were
+    /// deleted while the search ran).</returns>
     /// <exception cref="ArgumentException">Wrong query dimension, NaN or ±∞ in it, a zero query under cosine,
     /// or <paramref name="results"/> shorter than k.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> ≤ 0 or <paramref name="ef"/> &lt; k.</exception>

@@ -214,16 +214,19 @@ public sealed unsafe class VectorStore : IDisposable
         return DrainAscending(heap, results);
     }
 
-    /// <summary>Pops <paramref name="heap"/> (farthest on top) into <paramref name="results"/>, nearest first.</summary>
+    /// <summary>Pops <paramref name="heap"/> (farthest on top) into <paramref name="results"/>, nearest first, leaving
+    /// out slots deleted since the search accepted them: a concurrent upsert deletes an id's old slot before it adds the
+    /// new one, so a search that saw both would otherwise return the id twice. Returns how many it wrote.</summary>
     internal int DrainAscending(DistanceHeap heap, Span<SearchResult> results)
     {
-        int n = heap.Count;
+        int n = heap.Count, next = n;
         for (int i = n - 1; i >= 0; i--)
         {
-            results[i] = new SearchResult(ExternalId(heap.TopNode), heap.TopKey);
+            if (!IsDeleted(heap.TopNode)) results[--next] = new SearchResult(ExternalId(heap.TopNode), heap.TopKey);
             heap.Pop();
         }
-        return n;
+        if (next > 0) results[next..n].CopyTo(results);
+        return n - next;
     }
 
     // ---- for the index ----

@@ -240,6 +240,68 @@ public class FlightServiceTests
     }
 
     [Fact]
+    public async Task DoExchange_refuses_zero_width_queries_null_values_and_batches_over_the_answer_limit()
+    {
+        await using var host = await FlightTestHost.StartAsync(new FlightServerOptions { MaxExchangeAnswerRows = 100 });
+        var ct = TestContext.Current.CancellationToken;
+        var schema = FlightTestHost.Schema(Dim);
+        await host.Data.PutAsync("ex", schema, [FlightTestHost.Batch(schema, 0, 64, seed: 10, out var vectors)], ct);
+        await host.Meta.DoActionAsync("CreateNamespace", """{"name":"empty"}"""u8.ToArray(), ct);
+
+        async Task<RpcException> Refused(string collection, ArrowRecordBatch queries, string k)
+        {
+            using var exchange = host.Data.StartExchange(FlightClient.PathDescriptor(collection), queries.Schema, ct);
+            return await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                await exchange.Writer.WriteAsync(queries, System.Text.Encoding.UTF8.GetBytes(k), ct);
+                await exchange.CompleteAsync(ct);
+                while (await exchange.Reader.ReadNextBatchAsync(ct) is not null) { }
+            });
+        }
+
+        // A FixedSizeList<float32>[0] column: int.MaxValue queries in a 0-byte body, each answered at once by an empty
+        // collection, would keep a core busy for minutes.
+        var zeroType = ArrowType.FixedSizeList(new ArrowField("item", ArrowType.Float32, nullable: false), 0);
+        var zero = new ArrowRecordBatch(new ArrowSchema([new ArrowField("vector", zeroType)]), int.MaxValue,
+            [ArrowArray.FixedSizeList(zeroType, int.MaxValue, ArrowArray.Float32(Array.Empty<float>()))]);
+        var width = await Refused("empty", zero, """{"k":1}""");
+        Assert.Equal(GrpcStatusCode.InvalidArgument, width.StatusCode);
+        Assert.Contains("at least one value per row", width.Status.Detail);
+
+        var type = schema.Fields[1].Type;
+        var querySchema = new ArrowSchema([new ArrowField("vector", type)]);
+        var many = new ArrowRecordBatch(querySchema, 11, [ArrowArray.FixedSizeList(type, 11, ArrowArray.Float32(vectors.AsMemory(0, 11 * Dim)))]);
+        var limit = await Refused("ex", many, """{"k":10}""");
+        Assert.Equal(GrpcStatusCode.InvalidArgument, limit.StatusCode);
+        Assert.Contains("asks for 110 answer rows; the limit is 100", limit.Status.Detail);
+
+        var holey = new ArrowRecordBatch(querySchema, 1,
+            [ArrowArray.FixedSizeList(type, 1, ArrowArray.Float32(vectors.AsMemory(0, Dim), new byte[] { 0b1111_1110 }))]);   // value 0 is null
+        var nulls = await Refused("ex", holey, """{"k":1}""");
+        Assert.Equal(GrpcStatusCode.InvalidArgument, nulls.StatusCode);
+        Assert.Contains("null value", nulls.Status.Detail);
+
+        // Ten queries with k = 10 are exactly at the limit and answered.
+        using var fine = host.Data.StartExchange(FlightClient.PathDescriptor("ex"), querySchema, ct);
+        await fine.Writer.WriteAsync(new ArrowRecordBatch(querySchema, 10, [ArrowArray.FixedSizeList(type, 10, ArrowArray.Float32(vectors.AsMemory(0, 10 * Dim)))]),
+            """{"k":10}"""u8.ToArray(), ct);
+        await fine.CompleteAsync(ct);
+        Assert.Equal(100, (await fine.Reader.ReadNextBatchAsync(ct))!.Length);
+    }
+
+    [Fact]
+    public async Task A_JSON_body_that_is_not_UTF_8_is_INVALID_ARGUMENT()
+    {
+        await using var host = await FlightTestHost.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        byte[] body = [.. """{"name":"a"""u8, 0xC3, 0x28, .. "\"}"u8];      // C3 28: a lead byte without its continuation
+        var refused = await Assert.ThrowsAsync<RpcException>(() => host.Meta.DoActionAsync("CreateNamespace", body, ct));
+        Assert.Equal(GrpcStatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("not valid UTF-8", refused.Status.Detail);
+        Assert.Empty(host.Backend.ListCollections());
+    }
+
+    [Fact]
     public async Task A_put_that_outlives_a_delete_and_a_re_create_of_its_collection_is_refused_and_stores_nothing_there()
     {
         await using var host = await FlightTestHost.StartAsync();

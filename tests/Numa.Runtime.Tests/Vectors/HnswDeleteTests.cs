@@ -98,4 +98,24 @@ public sealed class HnswDeleteTests
         Assert.Empty(index.Search(s_data.AsSpan(0, Dimension), 5));
         Assert.Equal(-1, index.TopLevel);
     }
+
+    [Fact]
+    public void A_result_deleted_while_the_search_runs_is_left_out()
+    {
+        // The filter runs inside the search, after the node was reached: deleting there is what a concurrent upsert's
+        // delete does between the search accepting the old slot and returning (an upsert would then add the id again
+        // in a new slot, and the search could return both).
+        using var index = HnswRecallTests.Build(new HnswOptions { Dimension = Dimension, M = 8, EfConstruction = 64 }, s_data, N);
+        var query = s_data.AsSpan(42 * Dimension, Dimension);
+        var results = index.Search(query, 10, ef: 50, filter: id =>
+        {
+            if (id == 42) index.Delete(42);
+            return true;
+        });
+        Assert.False(index.Contains(42));
+        Assert.DoesNotContain(42L, results.Select(r => r.Id));
+        Assert.Equal(9, results.Length);
+        Assert.Equal(results.Length, results.Select(r => r.Id).Distinct().Count());
+        Assert.True(results.Zip(results.Skip(1)).All(p => p.First.Distance <= p.Second.Distance), "still nearest first");
+    }
 }
