@@ -592,13 +592,15 @@ internal sealed class ShardEngine : IDisposable
         }
     }
 
-    // Everything appended is in the indexes (jobs run in order on this thread): write the Parquet snapshot for the last
-    // LSN, save each graph for that LSN, then let the WAL drop the segments the snapshot covers.
+    // Everything appended is in the indexes (jobs run in order on this thread): compact the indexes that are mostly
+    // tombstones, write the Parquet snapshot for the last LSN, save each graph for that LSN, then let the WAL drop the
+    // segments the snapshot covers.
     private ShardSnapshotInfo WriteSnapshot(string reason)
     {
         var started = Stopwatch.StartNew();
         Wal.FlushAsync().AsTask().GetAwaiter().GetResult();
         long lsn = Wal.LastLsn;
+        CompactMostlyDeleted();
         var shards = _collections.ToDictionary(p => new SnapshotShard(p.Key, ShardId, p.Value.Index.Options.Dimension), p => p.Value.Index);
         _snapshots.Write(lsn, new HnswSnapshots(shards));
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -623,6 +625,39 @@ internal sealed class ShardEngine : IDisposable
         Publish();
         return new ShardSnapshotInfo(ShardId, lsn, rows, started.Elapsed);
     }
+
+    /// <summary>Deleted ids and replaced vectors (an upsert deletes the old slot) stay in a graph as tombstones until it
+    /// is compacted; a snapshot compacts every index with at least as many tombstones as live rows (and at least
+    /// <see cref="CompactMinimumDeleted"/>), so upserts and deletes cannot grow memory and the saved graphs without
+    /// bound. The compacted copy goes into a new arena on this node and replaces the old collection as a drop does:
+    /// published first, the old one freed once the searches running in place on it have left.</summary>
+    private void CompactMostlyDeleted()
+    {
+        foreach (var (name, c) in _collections.ToList())
+        {
+            var index = c.Index;
+            int deleted = index.DeletedCount;
+            if (deleted < Math.Max(CompactMinimumDeleted, index.Count)) continue;
+            var arena = NewArena();
+            ShardCollection compacted;
+            try
+            {
+                compacted = new ShardCollection(index.Compact(arena), arena) { Generation = c.Generation };
+            }
+            catch
+            {
+                arena.Dispose();
+                throw;
+            }
+            _collections[name] = compacted;
+            PublishCollections();
+            c.Dispose();
+            _log.LogInformation("Shard {Shard}: compacted '{Collection}': {Deleted} tombstones dropped, {Rows} rows kept",
+                ShardId, name, deleted, compacted.Index.Count);
+        }
+    }
+
+    private const int CompactMinimumDeleted = 1024;
 
     private void WriteGraphList(GraphList list) =>
         FileSync.ReplaceFile(Path.Combine(_graphDirectory, GraphsFile), JsonSerializer.SerializeToUtf8Bytes(list));
