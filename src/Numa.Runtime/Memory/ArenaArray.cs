@@ -31,5 +31,23 @@ public readonly unsafe struct ArenaArray<T> where T : unmanaged
     }
 
     /// <summary>The elements' bytes, for placement checks (<see cref="PagePlacement"/>).</summary>
-    public ReadOnlySpan<byte> AsBytes() => _items == null ? default : new ReadOnlySpan<byte>(_items, Length * sizeof(T));
+    /// <exception cref="InvalidOperationException">The array is 2 GiB or larger, more than a span can hold; use
+    /// <see cref="QueryPlacement"/>.</exception>
+    public ReadOnlySpan<byte> AsBytes()
+    {
+        if (_items == null) return default;
+        long bytes = (long)Length * sizeof(T);
+        if (bytes > int.MaxValue)
+            throw new InvalidOperationException($"The array holds {bytes} bytes, more than a span can; use QueryPlacement() for its pages.");
+        return new ReadOnlySpan<byte>(_items, (int)bytes);
+    }
+
+    /// <summary>Which node holds each of the array's pages (move_pages(2); see <see cref="PagePlacement.Summarize(void*, nuint)"/>),
+    /// whatever its size.</summary>
+    /// <exception cref="InvalidOperationException">Not allocated yet.</exception>
+    public PlacementSummary QueryPlacement()
+    {
+        if (_items == null) ArenaRef<T>.ThrowNotAllocated();
+        return PagePlacement.Summarize(_items, (nuint)Length * (nuint)sizeof(T));
+    }
 }

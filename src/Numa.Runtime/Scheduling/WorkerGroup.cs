@@ -16,10 +16,14 @@ public sealed class WorkerGroup : IAsyncDisposable
     private readonly CancellationTokenSource? _ownedStopping;   // null when the caller owns the stop signal
     private readonly CancellationToken _stopping;                // what every worker's context watches
     private readonly PinnedThread[] _threads;
+    private readonly NumaPlatform _platform;
+    private readonly string _name;
 
-    private WorkerGroup(IReadOnlyList<WorkerPlacement> placements, PinnedThread[] threads, CancellationTokenSource? ownedStopping,
-        CancellationToken stopping)
+    private WorkerGroup(NumaPlatform platform, string name, IReadOnlyList<WorkerPlacement> placements, PinnedThread[] threads,
+        CancellationTokenSource? ownedStopping, CancellationToken stopping)
     {
+        _platform = platform;
+        _name = name;
         Placements = placements;
         _threads = threads;
         _ownedStopping = ownedStopping;
@@ -69,9 +73,32 @@ public sealed class WorkerGroup : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(body);
-        bool pin = platform.PinningEnabled;
         var owned = stopping.CanBeCanceled ? null : new CancellationTokenSource();
-        var token = owned?.Token ?? stopping;
+        var group = Launch(platform, plan, body, name, owned, owned?.Token ?? stopping);
+        try
+        {
+            await group.WaitStartedAsync(policy).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A worker could not pin itself: stop the others (or leave that to the owner of the stop signal), then
+            // report the pinning error (rethrown below); their own exit is secondary.
+            if (owned is null) throw;
+            await owned.CancelAsync().ConfigureAwait(false);
+            await group.Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            owned.Dispose();
+            throw;
+        }
+        return group;
+    }
+
+    /// <summary>Starts the threads of <paramref name="plan"/> without waiting for them to pin: the caller (the worker
+    /// graph) holds the group before it waits with <see cref="WaitStartedAsync"/>, so that when one worker cannot pin,
+    /// it can still stop and wait for the ones that did before it frees what they use.</summary>
+    internal static WorkerGroup Launch(NumaPlatform platform, IReadOnlyList<WorkerPlacement> plan, Action<WorkerContext> body,
+        string name, CancellationTokenSource? owned, CancellationToken stopping)
+    {
+        bool pin = platform.PinningEnabled;
         var threads = new PinnedThread[plan.Count];
         for (int i = 0; i < plan.Count; i++)
         {
@@ -80,30 +107,25 @@ public sealed class WorkerGroup : IAsyncDisposable
                 pin ? CpuSet.Of(placement.Cpu) : null,
                 () =>
                 {
-                    using var ctx = new WorkerContext(platform, placement, pin, token);
+                    using var ctx = new WorkerContext(platform, placement, pin, stopping);
                     body(ctx);
                 });
         }
-        var group = new WorkerGroup(plan, threads, owned, token);
-        try
-        {
-            await Task.WhenAll(threads.Select(t => t.Started)).ConfigureAwait(false);
-        }
-        catch
-        {
-            // A worker could not pin itself: stop the others (or leave that to the owner of the stop signal), then
-            // report the pinning error (rethrown below); their own exit is secondary.
-            if (owned is null) throw;
-            await owned.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(threads.Select(t => t.Completion)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-            owned.Dispose();
-            throw;
-        }
-        platform.Logger.LogInformation("Started NUMA workers name={Name} count={Count} nodes={Nodes} policy={Policy} pinned={Pinned} distribution=\"{Distribution}\"",
-            name, plan.Count, group.Distribution.Count, policy.ToString(), pin,
-            string.Join(' ', group.Distribution.Select(kv => string.Create(CultureInfo.InvariantCulture, $"node{kv.Key}={kv.Value}"))));
-        return group;
+        return new WorkerGroup(platform, name, plan, threads, owned, stopping);
     }
+
+    /// <summary>Waits until every worker has pinned itself, then logs the group.</summary>
+    /// <exception cref="Native.NumaNativeException">A worker could not pin itself.</exception>
+    internal async Task WaitStartedAsync(PinPolicy policy)
+    {
+        await Task.WhenAll(_threads.Select(t => t.Started)).ConfigureAwait(false);
+        _platform.Logger.LogInformation("Started NUMA workers name={Name} count={Count} nodes={Nodes} policy={Policy} pinned={Pinned} distribution=\"{Distribution}\"",
+            _name, Placements.Count, Distribution.Count, policy.ToString(), _platform.PinningEnabled,
+            string.Join(' ', Distribution.Select(kv => string.Create(CultureInfo.InvariantCulture, $"node{kv.Key}={kv.Value}"))));
+    }
+
+    /// <summary>Each worker's own completion (faults with what its body threw), for a graph that stops on a failure.</summary>
+    internal IEnumerable<Task> WorkerCompletions => _threads.Select(t => t.Completion);
 
     /// <summary>Signals every worker to stop (when the group owns its stop signal) and waits for them to return.</summary>
     /// <exception cref="InvalidOperationException">The caller owns the stop signal and has not cancelled it.</exception>

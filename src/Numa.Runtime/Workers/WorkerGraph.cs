@@ -39,13 +39,15 @@ public sealed class WorkerGraph : IAsyncDisposable
     /// <summary>The platform the graph runs on.</summary>
     public NumaPlatform Platform { get; }
 
-    /// <summary>Signalled by <see cref="StopAsync"/>: blocking sends give up and polling loops drain and return.</summary>
+    /// <summary>Signalled by <see cref="StopAsync"/>, or by the first worker that throws: blocking sends give up and
+    /// polling loops drain and return.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
     /// <summary>The worker types, in the order they were added.</summary>
     public IReadOnlyList<WorkerSet> Sets => _sets;
 
-    /// <summary>Completes when every worker has returned; faults with the first failure. Pending before start.</summary>
+    /// <summary>Completes when every worker has returned; faults with the first failure (which stops the others), or
+    /// with the pinning error of a failed <see cref="StartAsync"/>. Pending before start.</summary>
     public Task Completion => _completion.Task;
 
     /// <summary>Plans the instances of a worker type on this machine and creates them with <paramref name="create"/>
@@ -106,9 +108,12 @@ public sealed class WorkerGraph : IAsyncDisposable
         return array;
     }
 
-    /// <summary>Starts every instance on its own pinned thread and waits until all have pinned themselves.</summary>
+    /// <summary>Starts every instance on its own pinned thread and waits until all have pinned themselves. From then
+    /// on the first worker that throws stops the graph, as <see cref="StopAsync"/> does: the others' blocking sends give
+    /// up and their loops drain and return, and <see cref="Completion"/> faults with the failure.</summary>
     /// <exception cref="InvalidOperationException">Already started, or disposed.</exception>
-    /// <exception cref="Native.NumaNativeException">A worker could not pin itself (the others are stopped).</exception>
+    /// <exception cref="Native.NumaNativeException">A worker could not pin itself (the others are stopped and waited
+    /// for, and <see cref="Completion"/> faults with the same error).</exception>
     public async Task StartAsync()
     {
         ThrowIfStartedOrDisposed();
@@ -118,17 +123,24 @@ public sealed class WorkerGraph : IAsyncDisposable
             foreach (var set in _sets)
             {
                 // Every worker watches the graph's own stop token, the one outboxes give up on: a worker that catches
-                // that cancellation sees its context stopping too.
-                var group = await WorkerGroup.StartAsync(Platform, set.Policy, set.Placements,
-                    ctx => set.Instance(ctx.Index).RunWorker(ctx), set.Name, _stopping.Token).ConfigureAwait(false);
+                // that cancellation sees its context stopping too. The group is held before its workers have pinned,
+                // so a failed start stops and waits for the ones that did before the rings and arenas are freed.
+                var group = WorkerGroup.Launch(Platform, set.Placements, ctx => set.Instance(ctx.Index).RunWorker(ctx), set.Name,
+                    owned: null, _stopping.Token);
                 _groups.Add(group);
+                await group.WaitStartedAsync(set.Policy).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception e)
         {
-            await StopAsync().ConfigureAwait(false);
+            // The pinning error is the one to report; the workers' own exits (the failed one's Completion repeats it).
+            await StopAsync().ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            _completion.TrySetException(e);
             throw;
         }
+        foreach (var worker in _groups.SelectMany(g => g.WorkerCompletions))
+            _ = worker.ContinueWith(static (_, state) => ((WorkerGraph)state!).StopOnFailure(), this, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         _ = Task.WhenAll(_groups.Select(g => g.Completion)).ContinueWith(static (all, state) =>
         {
             var completion = (TaskCompletionSource)state!;
@@ -145,6 +157,7 @@ public sealed class WorkerGraph : IAsyncDisposable
     /// <exception cref="Exception">The first exception a worker threw.</exception>
     public async Task StopAsync()
     {
+        if (_disposed) return;                                   // DisposeAsync stopped everything already
         await _stopping.CancelAsync().ConfigureAwait(false);
         List<Exception>? errors = null;
         foreach (var group in _groups)
@@ -188,6 +201,19 @@ public sealed class WorkerGraph : IAsyncDisposable
             foreach (var c in _connections) c.Dispose();
             _interleavedArena?.Dispose();
             _stopping.Dispose();
+        }
+    }
+
+    // A worker threw: the rest of the graph cannot go on as planned (its consumers or producers are gone).
+    private void StopOnFailure()
+    {
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // disposed meanwhile: everything is stopped already
         }
     }
 

@@ -60,6 +60,26 @@ public sealed class WorkerGraphTests
         }
     }
 
+    // Runs until the graph stops, then takes a while to leave: what frees its rings must wait for it.
+    private sealed class SlowToStop : INumaWorker
+    {
+        public volatile bool Exited;
+
+        public void RunWorker(WorkerContext context)
+        {
+            context.Stopping.WaitHandle.WaitOne();
+            Thread.Sleep(300);
+            Exited = true;
+        }
+    }
+
+    private sealed class Failing : INumaWorker
+    {
+        public SpscRing<long>[] In = [];
+
+        public void RunWorker(WorkerContext context) => throw new InvalidOperationException("consumer failed");
+    }
+
     private static NumaPlatform Smt64Preview()
     {
         using var tree = SysfsTree.TwoSocketSmt64();
@@ -197,5 +217,47 @@ public sealed class WorkerGraphTests
         Assert.Equal(700, many.Span.ToArray().Sum());
         Assert.Equal(400, many.AsBytes().Length);
         Assert.True(arena.UsedBytes >= 8 + 400);
+        var pages = many.QueryPlacement();                                  // the touched page, on the arena's node
+        Assert.Equal(pages.TotalPages, pages.PagesOn(NumaPlatform.Current.Topology.MemoryNodes[0].Id));
+        Assert.InRange(pages.TotalPages, 1, 2);
+        Assert.Throws<InvalidOperationException>(() => default(ArenaArray<int>).QueryPlacement());
+    }
+
+    [Fact]
+    public async Task A_failed_start_waits_for_the_workers_that_did_start_and_faults_Completion()
+    {
+        // The fixture's CPU 0 pins; the real kernel refuses CPU 4000 (EINVAL), so worker 1 of 2 fails to start.
+        using var tree = new SysfsTree().Node(0, "0,4000", 1024 * 1024);
+        var platform = NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build() });
+        var graph = new WorkerGraph(new NumaAppOptions { Platform = platform });
+        var set = graph.AddWorkers("S", PinPolicy.Compact, WorkerCount.Fixed(2), _ => new SlowToStop());
+
+        var e = await Assert.ThrowsAsync<Numa.Native.NumaNativeException>(graph.StartAsync);
+        Assert.Equal("sched_setaffinity", e.Call);
+        Assert.True(set[0].Exited, "StartAsync returned while the worker that pinned was still running");
+        var failed = await Assert.ThrowsAsync<Numa.Native.NumaNativeException>(() => graph.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Same(e, failed);
+        // Dispose stops the graph, and stopping reports a worker's failure: the same error once more.
+        Assert.Same(e, await Assert.ThrowsAsync<Numa.Native.NumaNativeException>(() => graph.DisposeAsync().AsTask()));
+        await graph.StopAsync();                                            // after dispose: nothing left to stop
+    }
+
+    [Fact]
+    public async Task A_worker_that_throws_stops_the_others_and_Completion_faults_with_its_exception()
+    {
+        var graph = new WorkerGraph(new NumaAppOptions { RingCapacity = 4 });
+        var producers = graph.AddWorkers("P", PinPolicy.Compact, WorkerCount.Fixed(1), _ => new Producer { Count = 1_000 });
+        var consumers = graph.AddWorkers("C", PinPolicy.Compact, WorkerCount.Fixed(1), _ => new Failing());
+        var connection = graph.Connect<long>(producers, consumers, "P.Out");
+        producers[0].Out = connection.Outbox(0);
+        consumers[0].In = connection.Inbox(0);
+
+        await graph.StartAsync();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => graph.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("consumer failed", e.Message);
+        Assert.True(graph.Stopping.IsCancellationRequested);
+        Assert.True(producers[0].GaveUp, "the producer blocked on the failed consumer's full ring should have given up");
+        Assert.Same(e, await Assert.ThrowsAsync<InvalidOperationException>(() => graph.DisposeAsync().AsTask()));
     }
 }
