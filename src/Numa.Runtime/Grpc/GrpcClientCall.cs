@@ -253,7 +253,9 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
         {
             _responseHeaders = ToMetadata(response.Headers);
             string? statusHeader = FirstValue(response.Headers, GrpcProtocol.StatusHeader);
-            if (response.StatusCode != HttpStatusCode.OK)
+            // A grpc-status the server sent is the call's status whatever the HTTP status; the HTTP-to-gRPC table is
+            // only for responses without one (http-grpc-status-mapping.md: "If grpc-status was provided, it must be used").
+            if (response.StatusCode != HttpStatusCode.OK && statusHeader is null)
             {
                 var code = GrpcProtocol.FromHttpStatus((int)response.StatusCode);
                 string detail = GrpcProtocol.DecodeMessage(FirstValue(response.Headers, GrpcProtocol.MessageHeader));

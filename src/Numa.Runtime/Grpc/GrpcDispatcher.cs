@@ -48,7 +48,10 @@ public sealed class GrpcDispatcher
             return;
         }
         string? contentType = request.ContentType;
-        if (contentType is null || !contentType.StartsWith(GrpcProtocol.ContentType, StringComparison.OrdinalIgnoreCase))
+        // application/grpc, application/grpc+subtype or application/grpc;params: anything else (application/grpc-web,
+        // application/grpcfoo) is another protocol, 415 as grpc-go answers it.
+        if (contentType is null || !contentType.StartsWith(GrpcProtocol.ContentType, StringComparison.OrdinalIgnoreCase)
+            || (contentType.Length > GrpcProtocol.ContentType.Length && contentType[GrpcProtocol.ContentType.Length] is not ('+' or ';')))
         {
             RejectEarly(context, StatusCodes.Status415UnsupportedMediaType, GrpcStatusCode.Internal,
                 $"Content-Type '{contentType}' is not supported; gRPC requires application/grpc.");

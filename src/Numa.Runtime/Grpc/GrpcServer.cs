@@ -22,7 +22,7 @@ public sealed class GrpcServer : IAsyncDisposable
     {
         _app = app;
         EndPoint = endPoint;
-        Address = new Uri($"http://{(endPoint.Address.Equals(IPAddress.IPv6Loopback) ? "[::1]" : endPoint.Address.ToString())}:{endPoint.Port}");
+        Address = new UriBuilder(Uri.UriSchemeHttp, endPoint.Address.ToString(), endPoint.Port).Uri;   // brackets an IPv6 address
     }
 
     /// <summary>The endpoint actually bound (port 0 in the options becomes the chosen port).</summary>
@@ -50,15 +50,15 @@ public sealed class GrpcServer : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+            var bound = new Uri(addresses.First());
+            return new GrpcServer(app, new IPEndPoint(options.EndPoint.Address, bound.Port));
         }
         catch
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);   // nothing may keep the port once the start has failed
             throw;
         }
-        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        var bound = new Uri(addresses.First());
-        return new GrpcServer(app, new IPEndPoint(options.EndPoint.Address, bound.Port));
     }
 
     /// <summary>Stops accepting calls, cancels the in-flight ones (their handlers' tokens fire; calls still running

@@ -1,6 +1,7 @@
 // One server-side call: what a handler sees (metadata, deadline, cancellation) and the state that orders the
 // handler's writes against the status that ends the call (from the handler, or from the deadline timer).
 using System.Globalization;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -134,7 +135,13 @@ public sealed class GrpcServerCallContext
             _wroteMessage = true;
             if (flush)
             {
-                var flushed = await response.BodyWriter.FlushAsync(token).ConfigureAwait(false);
+                // Not FlushAsync(token): Kestrel answers a flush cancelled through its token by resetting the stream
+                // (RST_STREAM INTERNAL_ERROR), and the status the call then ends with (DEADLINE_EXCEEDED, UNAVAILABLE
+                // at shutdown, the handler's own) would never reach the client. CancelPendingFlush only stops waiting.
+                var body = response.BodyWriter;
+                FlushResult flushed;
+                using (token.UnsafeRegister(static w => ((PipeWriter)w!).CancelPendingFlush(), body))
+                    flushed = await body.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCanceled) throw new OperationCanceledException(token);
             }
         }
@@ -183,7 +190,8 @@ public sealed class GrpcServerCallContext
     private void ApplyStatus(GrpcStatus status)
     {
         var response = _http.Response;
-        string code = ((int)status.Code).ToString(CultureInfo.InvariantCulture);
+        // The spec's codes are 0..16; a handler's (GrpcStatusCode)99 or -1 goes out as UNKNOWN (statuscodes.md).
+        string code = ((int)status.Code is >= 0 and <= 16 ? (int)status.Code : (int)GrpcStatusCode.Unknown).ToString(CultureInfo.InvariantCulture);
         if (!response.HasStarted && !_wroteMessage)   // buffered messages (not yet flushed) need real trailers too
         {
             ApplyResponseHeaders(response);
