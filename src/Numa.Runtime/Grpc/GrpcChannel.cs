@@ -11,6 +11,7 @@ public sealed class GrpcChannel : IDisposable
     internal const string UserAgent = "grpc-dotnet-numa/1.0";
 
     private readonly HttpMessageInvoker _invoker;
+    private readonly CancellationTokenSource _closing = new();   // every call's token is linked to it
 
     /// <summary>Creates a channel to <paramref name="address"/>.</summary>
     /// <exception cref="ArgumentException">The address is not an absolute http:// URI.</exception>
@@ -39,6 +40,10 @@ public sealed class GrpcChannel : IDisposable
     internal GrpcChannelOptions Options { get; }
 
     internal HttpMessageInvoker Invoker => _invoker;
+
+    /// <summary>Cancelled by <see cref="Dispose"/>: SocketsHttpHandler leaves open HTTP/2 streams open when it is
+    /// disposed, so the calls still in flight are cancelled through this.</summary>
+    internal CancellationToken Closing => _closing.Token;
 
     /// <summary>Calls a unary method and returns its response.</summary>
     /// <exception cref="RpcException">The call ended with a non-OK status (from the server, the deadline, cancellation,
@@ -69,14 +74,20 @@ public sealed class GrpcChannel : IDisposable
     public GrpcClientCall<TRequest, TResponse> StartDuplexStreaming<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method,
         GrpcCallOptions? options = null) => Start(method, GrpcMethodType.DuplexStreaming, false, default!, options);
 
-    /// <summary>Closes the channel's connections (unless the handler came from the options with
-    /// <see cref="GrpcChannelOptions.DisposeHttpHandler"/> false).</summary>
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>Cancels the calls in flight (they end with CANCELLED) and closes the channel's connections (unless the
+    /// handler came from the options with <see cref="GrpcChannelOptions.DisposeHttpHandler"/> false).</summary>
+    public void Dispose()
+    {
+        if (_closing.IsCancellationRequested) return;
+        _closing.Cancel();
+        _invoker.Dispose();
+    }
 
     private GrpcClientCall<TRequest, TResponse> Start<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method,
         GrpcMethodType type, bool singleRequest, TRequest request, GrpcCallOptions? options)
     {
         ArgumentNullException.ThrowIfNull(method);
+        ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested, this);
         if (method.Type != type)
             throw new ArgumentException($"{method.FullName} is a {method.Type} method, not {type}.", nameof(method));
         return new GrpcClientCall<TRequest, TResponse>(this, method, options, singleRequest, request);

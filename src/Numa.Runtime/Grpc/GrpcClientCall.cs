@@ -72,7 +72,7 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
         headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
         headers.TryAddWithoutValidation("user-agent", GrpcChannel.UserAgent);
         headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, GrpcProtocol.AcceptedEncodings);
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(_userToken);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(_userToken, channel.Closing);
         if (options?.Deadline is { } deadline)
         {
             var timeout = deadline.ToUniversalTime() - DateTime.UtcNow;
@@ -198,11 +198,15 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
         catch (Exception ex)
         {
             ThrowIfEnded();
-            if (_deadlineExceeded || _userToken.IsCancellationRequested || _disposed || cancellationToken.IsCancellationRequested) throw Fail(ex);
+            if (_deadlineExceeded || _userToken.IsCancellationRequested || _disposed || _channel.Closing.IsCancellationRequested
+                || cancellationToken.IsCancellationRequested) throw Fail(ex);
             // The request stream breaks when the server has ended the call (e.g. with an error status after an earlier
             // message): that status explains the failure. A duplex caller reads it from the response stream.
             if (_method.Type == GrpcMethodType.ClientStreaming) await ResponseAsync.ConfigureAwait(false);
             ThrowIfEnded();
+            // The server answered OK before reading this message: the call succeeded; the message is not sent.
+            if (_status is { Code: GrpcStatusCode.OK })
+                throw new InvalidOperationException($"The call {_method.FullName} has already ended with OK; the server takes no more request messages.", ex);
             throw new RpcException(GrpcStatusCode.Unavailable, $"Writing the request stream of {_method.FullName} failed: {ex.Message}", ex);
         }
     }
@@ -279,7 +283,11 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
             _reader = new GrpcMessageReader(pipe, _channel.Options.MaxReceiveMessageSize, StreamName,
                 FirstValue(response.Headers, GrpcProtocol.EncodingHeader));
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (RpcException ex)                   // malformed metadata (bad base64 in a -bin header): the call cannot go on
+        {
+            throw ((IGrpcMessageSource)this).Abort(ex);
+        }
+        catch (Exception ex)
         {
             throw Fail(ex);
         }
@@ -305,9 +313,18 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
         }
         var trailers = _response!.TrailingHeaders;
         string? status = FirstValue(trailers, GrpcProtocol.StatusHeader);
+        GrpcMetadata metadata;
+        try
+        {
+            metadata = ToMetadata(trailers);
+        }
+        catch (RpcException ex)                   // a -bin trailer that is not base64: the status cannot be trusted either
+        {
+            throw ((IGrpcMessageSource)this).Abort(ex);
+        }
         End(status is null
             ? new GrpcStatus(GrpcStatusCode.Internal, $"The {StreamName} ended without grpc-status in its trailers.")
-            : ParseStatus(status, FirstValue(trailers, GrpcProtocol.MessageHeader)), ToMetadata(trailers));
+            : ParseStatus(status, FirstValue(trailers, GrpcProtocol.MessageHeader)), metadata);
         ThrowIfEnded();
         return false;
     }
@@ -316,7 +333,7 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
 
     RpcException IGrpcMessageSource.Abort(RpcException error)
     {
-        End(error.Status, _trailers);
+        End(error.Status, _trailers, replaceOk: true);   // a stream that ended OK but broke the method's shape is not OK
         _cts.Cancel(); // reset the stream: the rest of the response is of no use
         return error;
     }
@@ -351,13 +368,15 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
         response?.Dispose(); // resets the HTTP/2 stream (RST_STREAM CANCEL) if it is still open
     }
 
-    /// <summary>Records the status (the first one wins) and releases the request side.</summary>
-    private void End(GrpcStatus status, GrpcMetadata trailers)
+    /// <summary>Records the status (the first one wins, except that a local error found after an OK, with
+    /// <paramref name="replaceOk"/>, replaces it: GetStatus must agree with what the call threw) and releases the
+    /// request side.</summary>
+    private void End(GrpcStatus status, GrpcMetadata trailers, bool replaceOk = false)
     {
         lock (_lock)
         {
-            if (_status is not null) return;
-            _trailers = trailers;
+            if (_status is { } ended && !(replaceOk && ended.Code == GrpcStatusCode.OK)) return;
+            if (_status is null) _trailers = trailers;
             _status = status;
         }
         _requestDone.TrySetResult();
@@ -378,6 +397,8 @@ public sealed class GrpcClientCall<TRequest, TResponse> : IGrpcMessageSource, IG
             status = new GrpcStatus(GrpcStatusCode.DeadlineExceeded, $"Deadline exceeded calling {_method.FullName}.");
         else if (_userToken.IsCancellationRequested || _disposed)
             status = new GrpcStatus(GrpcStatusCode.Cancelled, $"The call {_method.FullName} was cancelled.");
+        else if (_channel.Closing.IsCancellationRequested)
+            status = new GrpcStatus(GrpcStatusCode.Cancelled, $"The call {_method.FullName} was cancelled: its channel was disposed.");
         else if (Find<HttpProtocolException>(ex) is { } protocol)
             status = new GrpcStatus(GrpcProtocol.FromHttp2ErrorCode(protocol.ErrorCode),
                 $"The HTTP/2 stream of {_method.FullName} was reset (error code {protocol.ErrorCode}): {protocol.Message}");

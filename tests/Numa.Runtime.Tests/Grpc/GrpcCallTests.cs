@@ -81,10 +81,11 @@ public sealed class GrpcCallTests
         var host = await TestHost.StartAsync();
         using var call = host.Channel.StartServerStreaming(TestService.Hang, new Int32Value());
         Assert.True(await call.ResponseStream.MoveNextAsync());
-        await host.DisposeAsync();
+        await host.Server.DisposeAsync();                           // the server only: the channel stays open to read the end
         Assert.Equal("token", await host.Service.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNextAsync());
         Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+        host.Channel.Dispose();
     }
 
     [Fact]

@@ -148,6 +148,95 @@ public sealed class GrpcEdgeTests
         }
     }
 
+    [Fact]
+    public async Task Disposing_the_channel_ends_its_calls_in_flight_with_CANCELLED()
+    {
+        await using var host = await TestHost.StartAsync();
+        var channel = new GrpcChannel(host.Server.Address);
+        using var call = channel.StartServerStreaming(TestService.Hang, new Int32Value());
+        Assert.True(await call.ResponseStream.MoveNextAsync(TestContext.Current.CancellationToken));
+        var pending = call.ResponseStream.MoveNextAsync().AsTask();
+
+        channel.Dispose();                              // SocketsHttpHandler alone leaves the HTTP/2 stream open
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => pending.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(GrpcStatusCode.Cancelled, ex.StatusCode);
+        Assert.Contains("channel was disposed", ex.Status.Detail);
+        await host.Service.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));   // the server's handler saw it too
+        Assert.Throws<ObjectDisposedException>(() => channel.StartServerStreaming(TestService.Hang, new Int32Value()));
+    }
+
+    [Fact]
+    public async Task Writing_after_the_server_answered_OK_says_the_call_is_over_not_UNAVAILABLE()
+    {
+        var early = new GrpcMethod<StringValue, StringValue>(GrpcMethodType.ClientStreaming, "edge.Test", "Early", s_text, s_text);
+        var registry = new GrpcServiceRegistry();
+        registry.AddClientStreaming(early, async (requests, _) =>
+        {
+            await requests.MoveNextAsync();
+            return new StringValue { Value = "first:" + requests.Current.Value };
+        });
+        await using var server = await GrpcServer.StartAsync(registry);
+        using var channel = new GrpcChannel(server.Address);
+        using var call = channel.StartClientStreaming(early);
+        await call.RequestStream.WriteAsync(new StringValue { Value = "a" });
+        Assert.Equal("first:a", (await call.ResponseAsync).Value);
+        Assert.Equal(GrpcStatusCode.OK, call.GetStatus().Code);
+
+        var e = await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>
+        {
+            for (int i = 0; i < 100; i++) await call.RequestStream.WriteAsync(new StringValue { Value = "b" });
+        });
+        Assert.Contains("already ended with OK", e.Message);
+    }
+
+    [Fact]
+    public async Task Malformed_binary_metadata_from_the_server_ends_the_call_with_INTERNAL()
+    {
+        await using var badTrailer = await FakeServer.StartAsync(async c =>
+        {
+            await c.Request.Body.CopyToAsync(Stream.Null);
+            c.Response.ContentType = "application/grpc";
+            await c.Response.Body.WriteAsync(RawHttp2.Frame(new StringValue { Value = "1" }.ToByteArray()));
+            c.Response.AppendTrailer("grpc-status", "0");
+            c.Response.AppendTrailer("x-bad-bin", "!!!!");
+        });
+        await using var badHeader = await FakeServer.StartAsync(async c =>
+        {
+            await c.Request.Body.CopyToAsync(Stream.Null);
+            c.Response.ContentType = "application/grpc";
+            c.Response.Headers["x-bad-bin"] = "!!!!";
+            await c.Response.Body.WriteAsync(RawHttp2.Frame(new StringValue { Value = "1" }.ToByteArray()));
+            c.Response.AppendTrailer("grpc-status", "0");
+        });
+        foreach (var server in new[] { badTrailer, badHeader })
+        {
+            using var channel = new GrpcChannel(server.Address);
+            using var call = channel.StartUnary(s_unary, new StringValue());
+            var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+            Assert.Equal(GrpcStatusCode.Internal, ex.StatusCode);
+            Assert.Contains("x-bad-bin", ex.Status.Detail);
+            Assert.Equal(GrpcStatusCode.Internal, call.GetStatus().Code);   // ended, and ended as thrown
+        }
+    }
+
+    [Fact]
+    public async Task A_unary_call_answered_with_no_message_has_the_status_it_threw()
+    {
+        await using var server = await FakeServer.StartAsync(async c =>
+        {
+            await c.Request.Body.CopyToAsync(Stream.Null);
+            c.Response.ContentType = "application/grpc";
+            c.Response.Headers["grpc-status"] = "0";                      // Trailers-Only OK: no message at all
+        });
+        using var channel = new GrpcChannel(server.Address);
+        using var call = channel.StartUnary(s_unary, new StringValue());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(GrpcStatusCode.Internal, ex.StatusCode);
+        Assert.Contains("without a message", ex.Status.Detail);
+        Assert.Equal(ex.Status, call.GetStatus());
+    }
+
     // Kestrel on a loopback port over HTTP/2 with one handler: a server that answers anything.
     private sealed class FakeServer : IAsyncDisposable
     {

@@ -25,9 +25,11 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(server, service, new GrpcChannel(server.Address, channelOptions));
     }
 
+    // The server first: its stop is what cancels the calls still in flight (disposing the channel would cancel them
+    // from the client side instead).
     public async ValueTask DisposeAsync()
     {
-        Channel.Dispose();
         await Server.DisposeAsync();
+        Channel.Dispose();
     }
 }
