@@ -56,6 +56,30 @@ public static class CpuPlanner
         return plan;
     }
 
+    /// <summary>Assigns <paramref name="perNode"/> workers to every node the policy's CPUs span (for an explicit
+    /// cpuset: the nodes it covers), interleaved node by node (worker i on the (i mod nodes)-th node, nodes in the
+    /// order the policy first reaches them), each node's CPUs taken in the policy's order. With
+    /// <paramref name="allowSharing"/> a node with fewer CPUs than workers wraps around; otherwise that is an error.</summary>
+    /// <exception cref="NumaConfigurationException">A node offers fewer CPUs than workers, or the policy does not fit.</exception>
+    public static IReadOnlyList<WorkerPlacement> PlanPerNode(NumaTopology topology, PinPolicy policy, int perNode, bool allowSharing = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perNode);
+        var nodes = Order(topology, policy).GroupBy(c => c.Node).Select(g => g.ToList()).ToList();
+        foreach (var cpus in nodes)
+            if (cpus.Count < perNode && !allowSharing)
+                throw new NumaConfigurationException(
+                    $"{perNode} workers per node need {perNode} CPUs on node {cpus[0].Node}, but policy {policy} offers {cpus.Count} there " +
+                    $"({CpuSet.Of(cpus.Select(c => c.Id))}). Use fewer workers per node, a policy with more CPUs, or overprovisioned mode.");
+        var plan = new WorkerPlacement[perNode * nodes.Count];
+        for (int i = 0; i < plan.Length; i++)
+        {
+            var cpus = nodes[i % nodes.Count];
+            var cpu = cpus[i / nodes.Count % cpus.Count];
+            plan[i] = new WorkerPlacement(i, cpu.Id, cpu.Node);
+        }
+        return plan;
+    }
+
     // Compact: by package, then core, with a core's hardware threads next to each other.
     private static List<LogicalCpu> CoresTogether(NumaTopology topology, NumaNode node) =>
         [.. node.Cpus.Select(c => topology.GetCpu(c)!).OrderBy(c => c.Package).ThenBy(c => c.Core).ThenBy(c => c.Id)];

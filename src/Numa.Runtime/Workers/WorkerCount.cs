@@ -10,7 +10,8 @@ public readonly record struct WorkerCount(WorkerCountKind Kind, int Value)
     /// <summary>Exactly <paramref name="count"/> instances (at least 1).</summary>
     public static WorkerCount Fixed(int count) => new(WorkerCountKind.Fixed, count);
 
-    /// <summary><paramref name="count"/> instances on each node with allowed CPUs (at least 1).</summary>
+    /// <summary><paramref name="count"/> instances on each node the policy's CPUs span (at least 1): every node with
+    /// allowed CPUs for Compact and Scatter, the one node of BindNode, the nodes an explicit cpuset covers.</summary>
     public static WorkerCount PerNode(int count) => new(WorkerCountKind.PerNode, count);
 
     /// <summary>One instance per CPU the policy may use.</summary>
@@ -27,7 +28,7 @@ public readonly record struct WorkerCount(WorkerCountKind Kind, int Value)
         return Kind switch
         {
             WorkerCountKind.Fixed => Value,
-            WorkerCountKind.PerNode => Value * (policy.Kind == PinPolicyKind.BindNode ? 1 : Math.Max(1, topology.CpuNodes.Count)),
+            WorkerCountKind.PerNode => Value * Math.Max(1, CpuPlanner.Order(topology, policy).Select(c => c.Node).Distinct().Count()),
             _ => CpuPlanner.Order(topology, policy).Count,
         };
     }

@@ -68,7 +68,9 @@ public sealed class WorkerGraph : IAsyncDisposable
         // Per-node counts spread round-robin over nodes whatever the policy's CPU order, so each node gets its share.
         var planPolicy = count.Kind == WorkerCountKind.PerNode && policy.Kind == PinPolicyKind.Compact ? PinPolicy.Scatter : policy;
         int n = count.Resolve(Platform.Topology, planPolicy);
-        var plan = CpuPlanner.Plan(Platform.Topology, planPolicy, n, allowSharing: !Platform.PinningEnabled);
+        var plan = count.Kind == WorkerCountKind.PerNode
+            ? CpuPlanner.PlanPerNode(Platform.Topology, planPolicy, count.Value, allowSharing: !Platform.PinningEnabled)
+            : CpuPlanner.Plan(Platform.Topology, planPolicy, n, allowSharing: !Platform.PinningEnabled);
         var set = new WorkerSet<TWorker>(name, planPolicy, count, plan, create);
         _sets.Add(set);
         return set;

@@ -97,6 +97,24 @@ public sealed class WorkerGraphTests
     }
 
     [Fact]
+    public async Task Per_node_workers_under_an_explicit_cpuset_go_to_the_nodes_it_covers_each_its_share()
+    {
+        await using var graph = new WorkerGraph(new NumaAppOptions { Platform = Smt64Preview() });
+        var both = graph.AddWorkers("Both", PinPolicy.Explicit("0-3,16-19"), WorkerCount.PerNode(2), _ => new Idle());
+        Assert.Equal([0, 0, 1, 1], both.Placements.Select(p => p.Node).Order());
+        Assert.All(both.Placements, p => Assert.Contains(p.Cpu, new[] { 0, 1, 2, 3, 16, 17, 18, 19 }));
+        var one = graph.AddWorkers("One", PinPolicy.Explicit("0-3"), WorkerCount.PerNode(2), _ => new Idle());
+        Assert.Equal([0, 0], one.Placements.Select(p => p.Node));
+
+        using var tree = SysfsTree.TwoSocketSmt64();
+        var pinned = NumaPlatform.Create(new NumaPlatformOptions { Topology = tree.Build() });
+        await using var strict = new WorkerGraph(new NumaAppOptions { Platform = pinned });
+        var e = Assert.Throws<NumaConfigurationException>(() =>
+            strict.AddWorkers("Many", PinPolicy.Explicit("0-3,16-19"), WorkerCount.PerNode(5), _ => new Idle()));
+        Assert.Contains("5 workers per node need 5 CPUs on node 0", e.Message);
+    }
+
+    [Fact]
     public async Task Per_cpu_counts_the_cpus_the_policy_may_use()
     {
         await using var graph = new WorkerGraph(new NumaAppOptions { Platform = Smt64Preview() });
