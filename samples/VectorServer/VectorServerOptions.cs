@@ -141,6 +141,10 @@ public sealed class VectorServerOptions
         CheckPort(DataPort, nameof(DataPort));
         CheckPort(MetaPort, nameof(MetaPort));
         CheckPort(AdminPort, nameof(AdminPort));
+        // Two listeners on one port fail later as "address already in use", which reads like another process.
+        var ports = new[] { (DataPort, nameof(DataPort)), (MetaPort, nameof(MetaPort)), (AdminPort, nameof(AdminPort)) };
+        foreach (var clash in ports.Where(p => p.Item1 != 0).GroupBy(p => p.Item1).Where(g => g.Count() > 1))
+            throw new VectorServerConfigurationException($"{string.Join(" and ", clash.Select(p => p.Item2))} are both {clash.Key}: each listener needs its own port.");
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new VectorServerConfigurationException("DataDirectory is empty.");
         if (WalMaxBytes < 16L * 1024 * 1024) throw new VectorServerConfigurationException($"WalMaxBytes = {WalMaxBytes}: it must be at least 16 MiB (two 8 MiB segments).");
         if (M is < 2 or > 256) throw new VectorServerConfigurationException($"M = {M}: use 2 to 256 (16 is usual).");
@@ -150,7 +154,9 @@ public sealed class VectorServerOptions
             throw new VectorServerConfigurationException($"QueueCapacity = {QueueCapacity}: use a power of two from 2 to 65536.");
         if (IdlePollMicroseconds is < 0 or > 1_000_000) throw new VectorServerConfigurationException($"IdlePollMicroseconds = {IdlePollMicroseconds}: use 0 to 1000000.");
         if (MaxMessageBytes < 1024 * 1024) throw new VectorServerConfigurationException($"MaxMessageBytes = {MaxMessageBytes}: at least 1 MiB.");
-        if (Token is { Length: 0 }) Token = null;
+        // An empty token is a mistake (--token "$SECRET" with SECRET unset), not a request for an open server.
+        if (Token is not null && string.IsNullOrWhiteSpace(Token))
+            throw new VectorServerConfigurationException("Token is empty: give a secret, or leave the setting out for a server without one (loopback only by default).");
     }
 
     private static void CheckPort(int port, string name)

@@ -173,6 +173,36 @@ public sealed class DatasetReaderTests : IDisposable
         return bytes[..at];
     }
 
+    [Fact]
+    public void An_idx_header_promising_more_images_than_the_file_or_an_array_holds_is_a_clear_error()
+    {
+        // 3,000,000 images of 28×28 in a 116-byte file: an OverflowException from the allocation before.
+        var promised = Assert.Throws<InvalidDataException>(() => VectorDataset.Open(_folder.Write("many.idx", Idx(3_000_000, 28, 28, new byte[100]))));
+        Assert.Contains("more floats than one array holds", promised.Message);
+        // 10,000 images of 4×4 in a file with two: truncated, found at the third row without allocating for 10,000 first.
+        var truncated = Assert.Throws<InvalidDataException>(() => VectorDataset.Open(_folder.Write("short.idx.gz", Gzip(Idx(10_000, 4, 4, new byte[32])))));
+        Assert.Contains("truncated", truncated.Message);
+        var fine = VectorDataset.Open(_folder.Write("ok.idx", Idx(5000, 2, 2, new byte[5000 * 4])));   // past the first 4,096 rows
+        Assert.Equal((5000, 4, 20_000), (fine.Count, fine.Dimension, fine.Vectors.Length));
+    }
+
+    [Fact]
+    public async Task A_pipe_is_refused_as_not_a_regular_file()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string fifo = Path.Combine(_folder.Path, "queries.fvecs");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync(ct);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        // A writer, so that opening the FIFO for reading does not wait for ever.
+        var writer = Task.Run(() => { using var w = new FileStream(fifo, FileMode.Open, FileAccess.Write); w.Write(new byte[8]); }, ct);
+        var e = Assert.Throws<InvalidDataException>(() => VectorDataset.Open(fifo));
+        Assert.Contains("not a regular file", e.Message);
+        try { await writer.WaitAsync(TimeSpan.FromSeconds(10), ct); } catch (IOException) { }   // the writer may see the reader leave (EPIPE)
+    }
+
     private static byte[] Idx(int count, int rows, int cols, byte[] pixels)
     {
         var bytes = new byte[16 + pixels.Length];

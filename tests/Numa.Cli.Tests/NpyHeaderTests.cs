@@ -44,4 +44,12 @@ public sealed class NpyHeaderTests
         var e = Assert.Throws<FormatException>(() => NpyHeader.Parse(text));
         Assert.Contains(problem, e.Message);
     }
+
+    [Fact]
+    public void A_deeply_nested_header_is_refused_not_a_stack_overflow()
+    {
+        // 900,000 '[' fit the 1 MiB header limit; unbounded recursion killed the process (Stack overflow, rc 134).
+        var e = Assert.Throws<FormatException>(() => NpyHeader.Parse(new string('[', 900_000)));
+        Assert.Contains("deeper than 16 levels", e.Message);
+    }
 }

@@ -260,6 +260,9 @@ public sealed class RecoveryTests
             (o => o.Strategy = "nearest", "local_node, round_robin, most_memory or disabled"),
             (o => o.DataPort = 70000, "a port is 0 to 65535"),
             (o => o.QueueCapacity = 100, "power of two"),
+            (o => { o.DataPort = 3100; o.MetaPort = 3100; }, "DataPort and MetaPort are both 3100"),
+            (o => o.Token = "", "Token is empty"),
+            (o => o.Token = "  ", "Token is empty"),
         })
         {
             var options = new VectorServerOptions();

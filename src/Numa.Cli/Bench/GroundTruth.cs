@@ -1,14 +1,19 @@
 // Exact k-nearest neighbours of every query (brute force over the store), computed once and cached under
 // ~/.cache/numa/ (or $XDG_CACHE_HOME/numa, or a file the caller names) so repeated benchmark runs do not pay for it.
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Numa.Vectors;
 
 namespace Numa.Cli.Bench;
 
 internal static class GroundTruth
 {
-    public const int HeaderBytes = 20; // "NUMAGT01", count u32, queries u32, k u32
-    private static ReadOnlySpan<byte> Magic => "NUMAGT01"u8;
+    // "NUMAGT02", count u32, queries u32, k u32, SHA-256 of (dimension, the train rows used, the queries): a file made
+    // from other vectors of the same sizes (MNIST digits in Fashion-MNIST's folder) is recomputed, never reused.
+    public const int HeaderBytes = 20 + FingerprintBytes;
+    private const int FingerprintBytes = 32;
+    private static ReadOnlySpan<byte> Magic => "NUMAGT02"u8;
 
     public static string CacheFolder =>
         Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
@@ -30,7 +35,7 @@ internal static class GroundTruth
     /// train vectors (L2) to each of the <paramref name="queryCount"/> queries, row-major queries × k, nearest first:
     /// read from <paramref name="path"/> when it holds them for these sizes, else computed by brute force on
     /// <paramref name="threads"/> threads and written there (atomically: a temporary file, then a rename). A file
-    /// there for other sizes is replaced. The file does not record which vectors it came from: name one per data set.</summary>
+    /// there for other sizes or other vectors (it records a SHA-256 of the train rows and queries) is replaced.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> &lt; 1 or more than <paramref name="count"/>.</exception>
     /// <exception cref="IOException">The file cannot be read or written.</exception>
     public static int[] GetAt(string path, float[] train, int count, float[] queries, int queryCount, int dimension, int k, int threads, TextWriter log)
@@ -38,12 +43,13 @@ internal static class GroundTruth
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, count);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        if (TryRead(path, count, queryCount, k) is { } cached)
+        byte[] fingerprint = Fingerprint(train, count, queries, queryCount, dimension);
+        if (TryRead(path, count, queryCount, k, fingerprint) is { } cached)
         {
             log.WriteLine($"ground truth: {path} (cached)");
             return cached;
         }
-        if (File.Exists(path)) log.WriteLine($"ground truth: {path} holds other sizes than {count} train × {queryCount} queries, k={k}; recomputing");
+        if (File.Exists(path)) log.WriteLine($"ground truth: {path} was made for other vectors or sizes than these {count} train × {queryCount} queries, k={k}; recomputing");
         log.WriteLine($"ground truth: brute force over {count} vectors for {queryCount} queries on {threads} threads ...");
         var started = System.Diagnostics.Stopwatch.StartNew();
         using var store = new VectorStore(dimension);
@@ -65,33 +71,46 @@ internal static class GroundTruth
             workers[t].Start();
         }
         foreach (var w in workers) w.Join();
-        Write(path, ids, count, queryCount, k);
+        Write(path, ids, count, queryCount, k, fingerprint);
         log.WriteLine($"ground truth: {started.Elapsed.TotalSeconds:F1} s, cached in {path}");
         return ids;
     }
 
-    private static int[]? TryRead(string path, int count, int queryCount, int k)
+    private static byte[] Fingerprint(float[] train, int count, float[] queries, int queryCount, int dimension)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> d = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(d, dimension);
+        sha.AppendData(d);
+        sha.AppendData(MemoryMarshal.AsBytes(train.AsSpan(0, count * dimension)));
+        sha.AppendData(MemoryMarshal.AsBytes(queries.AsSpan(0, queryCount * dimension)));
+        return sha.GetHashAndReset();
+    }
+
+    private static int[]? TryRead(string path, int count, int queryCount, int k, byte[] fingerprint)
     {
         if (!File.Exists(path)) return null;
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length != HeaderBytes + 4L * queryCount * k || !bytes.AsSpan(0, 8).SequenceEqual(Magic)
             || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)) != count
             || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)) != queryCount
-            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)) != k)
+            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)) != k
+            || !bytes.AsSpan(20, FingerprintBytes).SequenceEqual(fingerprint))
             return null;
         var ids = new int[queryCount * k];
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes.AsSpan(HeaderBytes)).CopyTo(ids);
+        MemoryMarshal.Cast<byte, int>(bytes.AsSpan(HeaderBytes)).CopyTo(ids);
         return ids;
     }
 
-    private static void Write(string path, int[] ids, int count, int queryCount, int k)
+    private static void Write(string path, int[] ids, int count, int queryCount, int k, byte[] fingerprint)
     {
         var bytes = new byte[HeaderBytes + 4L * ids.Length];
         Magic.CopyTo(bytes);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), count);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), queryCount);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(16), k);
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids.AsSpan()).CopyTo(bytes.AsSpan(HeaderBytes));
+        fingerprint.CopyTo(bytes.AsSpan(20));
+        MemoryMarshal.AsBytes(ids.AsSpan()).CopyTo(bytes.AsSpan(HeaderBytes));
         string temporary = path + ".tmp";
         File.WriteAllBytes(temporary, bytes);
         File.Move(temporary, path, overwrite: true);

@@ -44,6 +44,7 @@ internal static class SearchBenchmark
         if (batch > 1 && protocol != SearchProtocol.DoExchange)
             throw new ArgumentException("Only DoExchange carries several queries per request (--batch).", nameof(batch));
         int n = Math.Min(count, queries.Count);
+        batch = Math.Min(batch, Math.Max(1, n));   // a batch larger than the queries is all of them (and cannot overflow below)
         var latencies = new double[n];
         var found = new ulong[n][];
         int next = 0;

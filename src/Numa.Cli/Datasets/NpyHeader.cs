@@ -48,6 +48,9 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
     {
         private readonly HashSet<List<object?>> _tuples = new(ReferenceEqualityComparer.Instance);
         private int _at;
+        private int _depth;
+        private const int MaxDepth = 16;   // a real header is a dict holding a tuple: depth 2
+
 
         public bool IsTuple(object value) => value is List<object?> list && _tuples.Contains(list);
 
@@ -57,7 +60,22 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
             if (_at < text.Length) throw new FormatException($"unexpected '{text[_at]}' at character {_at} after the dict.");
         }
 
+        // Recursive descent: the depth is bounded, so a hostile header ("[[[[…", up to MaxHeaderBytes) is a FormatException,
+        // not a stack overflow that kills the process.
         public object? ParseValue()
+        {
+            if (++_depth > MaxDepth) throw new FormatException($"the header nests values deeper than {MaxDepth} levels at character {_at}.");
+            try
+            {
+                return ParseOneValue();
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private object? ParseOneValue()
         {
             SkipSpace();
             if (_at >= text.Length) throw new FormatException("the header ends where a value was expected.");

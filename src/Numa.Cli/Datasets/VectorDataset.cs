@@ -58,6 +58,10 @@ internal sealed class VectorDataset
         if (Directory.Exists(path))
             throw new FileNotFoundException($"{path} is a directory; name a dataset file in it (.fvecs, .npy, IDX3 or .gz).", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
+        // The readers size the file and the format sniff reads it twice: a pipe, FIFO or /dev/stdin cannot do either.
+        using (var probe = File.OpenRead(path))
+            if (!probe.CanSeek)
+                throw new InvalidDataException($"{path}: not a regular file (a pipe or a device); the readers need its size and read it twice. Save it to a file first.");
         string name = System.IO.Path.GetFileName(path);
         if (name.EndsWith(".fvecs", StringComparison.OrdinalIgnoreCase)) return FvecsFile.Read(path, limit);
         if (name.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) return NpyFile.Read(path, limit);

@@ -28,11 +28,17 @@ public static class IdxFile
         if (rows <= 0 || cols <= 0 || (long)rows * cols > VectorStore.MaxDimension)
             throw new InvalidDataException($"{path}: image size {rows}×{cols} at offset 8 is out of range");
         int dimension = rows * cols;
-        var vectors = new float[(long)count * dimension];
+        if ((long)count * dimension > Array.MaxLength)
+            throw new InvalidDataException($"{path}: the header at offset 4 gives {count} images of {rows}×{cols}, more floats than one array holds ({Array.MaxLength}); read fewer rows (--limit)");
+        // The count comes from the file: the array grows with the rows actually read, so a header that promises a
+        // million images in a short (or gzip) file fails at its end as truncated instead of allocating gigabytes first.
+        var vectors = new float[(long)Math.Min(count, 4096) * dimension];
         var row = new byte[dimension];
         for (int i = 0; i < count; i++)
         {
             ReadExactly(stream, row, path, 16 + (long)i * dimension);
+            if ((long)(i + 1) * dimension > vectors.Length)
+                Array.Resize(ref vectors, (int)Math.Min((long)count * dimension, Math.Max(2L * vectors.Length, (long)(i + 1) * dimension)));
             for (int j = 0; j < dimension; j++) vectors[(long)i * dimension + j] = row[j];
         }
         return (vectors, count, dimension);
