@@ -25,7 +25,7 @@ internal static class BlockingApis
             "System.Threading.SemaphoreSlim" or "System.Threading.ManualResetEventSlim" or "System.Threading.CountdownEvent"
                 or "System.Threading.Barrier" => name is "Wait" or "SignalAndWait",
             "System.Threading.WaitHandle" => name is "WaitOne" or "WaitAll" or "WaitAny",
-            "System.IO.File" => name.StartsWith("Read") || name.StartsWith("Write") || name.StartsWith("Append") || name is "Copy" or "Move" or "Delete" or "Open" or "Create",
+            "System.IO.File" => !name.EndsWith("Async") && (name.StartsWith("Open") || name.StartsWith("Read") || name.StartsWith("Write") || name.StartsWith("Append") || name is "Copy" or "Move" or "Delete" or "Create"),
             "System.IO.Stream" => name is "Read" or "Write" or "Flush" or "CopyTo" or "ReadByte" or "WriteByte" or "ReadExactly" or "ReadAtLeast",
             "System.IO.TextReader" or "System.IO.StreamReader" => name is "Read" or "ReadLine" or "ReadToEnd" or "ReadBlock",
             "System.IO.TextWriter" or "System.IO.StreamWriter" => name is "Flush",

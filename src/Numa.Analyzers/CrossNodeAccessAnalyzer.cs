@@ -36,6 +36,8 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
     {
         var reference = (IPropertyReferenceOperation)context.Operation;
         var property = reference.Property.OriginalDefinition;
+        for (var up = reference.Parent; up is not null; up = up.Parent)
+            if (up is INameOfOperation) return;                  // nameof(other.State) names the member, touches nothing
         if (symbols.IsLocalMember(property))
         {
             if (!IsOwnInstance(reference.Instance))

@@ -39,9 +39,19 @@ public sealed class PinnedHandlerAnalyzer : DiagnosticAnalyzer
             }, OperationKind.Invocation, OperationKind.PropertyReference, OperationKind.Lock);
             start.RegisterOperationAction(c =>
             {
-                if (Handler(c, symbols) is { } handler)
+                // `await foreach` and `await using` suspend too, but hold no IAwaitOperation: they are asynchronous loops
+                // and usings.
+                bool suspends = c.Operation switch
+                {
+                    IAwaitOperation => true,
+                    IForEachLoopOperation loop => loop.IsAsynchronous,
+                    IUsingOperation @using => @using.IsAsynchronous,
+                    IUsingDeclarationOperation declaration => declaration.IsAsynchronous,
+                    _ => false,
+                };
+                if (suspends && Handler(c, symbols) is { } handler)
                     c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.AwaitInHandler, c.Operation.Syntax.GetLocation(), handler.Name));
-            }, OperationKind.Await);
+            }, OperationKind.Await, OperationKind.Loop, OperationKind.Using, OperationKind.UsingDeclaration);
         });
     }
 

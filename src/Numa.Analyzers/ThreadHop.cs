@@ -35,7 +35,7 @@ internal static class ThreadHop
 
     private static string? Sink(IMethodSymbol method)
     {
-        string type = method.ContainingType.ToDisplayString();
+        string type = method.ContainingType.OriginalDefinition.ToDisplayString();   // Task<TResult>, not Task<int>
         return (type, method.Name) switch
         {
             ("System.Threading.Tasks.Task", "Run") => "Task.Run",

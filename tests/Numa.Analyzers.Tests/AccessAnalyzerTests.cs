@@ -122,4 +122,64 @@ public sealed class AccessAnalyzerTests
         [PinnedWorker] public sealed partial class C { [Inbox] private void On(in Ping p) { } }
         public static class Meddler { public static void Poke(P p) => {|NUMA2004:p.Out|}.TrySend(0, new Ping(4)); }
         """);
+
+    [Fact]
+    public Task NUMA1004_and_NUMA2004_through_continuations_and_the_factory_of_a_Task_of_T() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local, Length = 8)] private partial Span<long> Counts { get; }
+            internal partial Outbox<Ping> Out { get; }
+            private Task<int> _t = Task.FromResult(1);
+            private void Run(WorkerContext context)
+            {
+                _t.ContinueWith(t => {|NUMA1004:Counts|}[0]++);
+                _t.ContinueWith(t => {|NUMA2004:Out|}.Send(0, new Ping(1)));
+                Task<int>.Factory.StartNew(() => (int){|NUMA1004:Counts|}[1]);
+                Out.Send(0, new Ping((int)Counts[2]));
+            }
+        }
+        [PinnedWorker] public sealed partial class C { [Inbox] private void On(in Ping p) { } }
+        """);
+
+    [Fact]
+    public Task Nameof_a_Local_member_or_an_outbox_is_not_an_access() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class P
+        {
+            internal partial Outbox<Ping> Out { get; }
+            [NumaPlacement(Placement.Local)] internal partial ref State Mine { get; }
+            public static string Names => nameof(P.Out) + nameof(P.Mine);
+            private void Run(WorkerContext context) { Out.Send(0, new Ping(1)); }
+        }
+        [PinnedWorker] public sealed partial class C { [Inbox] private void On(in Ping p) { } }
+        public static class Log { public static string Of(P p) => nameof(p.Mine) + {|NUMA1001:p.Mine|}.Count; }
+        """);
+
+    [Fact]
+    public Task NUMA2002_await_foreach_and_await_using_suspend_a_handler_too() => AnalyzerVerifier.VerifyAsync(Shard + """
+        public sealed class AsyncResource : IAsyncDisposable { public ValueTask DisposeAsync() => default; }
+        [PinnedWorker] public sealed partial class W
+        {
+            [Inbox] private async void {|NUMA0006:On|}(Ping p)
+            {
+                {|NUMA2002:await foreach (var x in Numbers()) { }|}
+                {|NUMA2002:await using var d = new AsyncResource();|}
+                foreach (var y in new[] { 1, 2 }) { }
+                using var plain = new System.IO.MemoryStream();
+            }
+            private static async System.Collections.Generic.IAsyncEnumerable<int> Numbers() { yield return 1; await Task.Yield(); }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA2001_File_methods_that_block_and_not_their_Async_forms() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [Inbox] private void On(in Ping p)
+            {
+                _ = System.IO.File.WriteAllTextAsync("log", "x");
+                using var s = {|NUMA2001:System.IO.File.OpenRead("x")|};
+                {|NUMA2001:System.IO.File.WriteAllText("log", "x")|};
+            }
+        }
+        """);
 }
