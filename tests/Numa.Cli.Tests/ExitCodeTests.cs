@@ -67,4 +67,21 @@ public sealed class ExitCodeTests
         Assert.Equal(0, exitCode);
         Assert.Contains("numa wal verify <DIR>", stdout);
     }
+
+    [Fact]
+    public async Task Serve_with_a_cpuset_it_may_not_use_says_so_in_one_line_without_a_stack_trace()
+    {
+        using var folder = new TempFolder();
+
+        var (exitCode, stdout, stderr) = await NumaAsync("serve", "--data", folder.Path, "--cpuset", "0-4095",
+            "--data-port", "0", "--meta-port", "0", "--admin-port", "0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("numa serve: The cpuset 0-4095 includes CPUs", stderr);
+        foreach (string output in new[] { stdout, stderr })                 // the console log goes to stdout
+        {
+            Assert.DoesNotContain("Hosting failed to start", output);
+            Assert.DoesNotContain(" at Numa.", output);
+        }
+    }
 }

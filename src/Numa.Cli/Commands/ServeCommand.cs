@@ -80,7 +80,10 @@ internal static class ServeCommand
         builder.Logging.ClearProviders()
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
             .SetMinimumLevel(LogLevel.Information)
-            .AddFilter("Microsoft", LogLevel.Warning);
+            .AddFilter("Microsoft", LogLevel.Warning)
+            // The host logs a failed start with the exception's stack trace before RunAsync throws it; the catches below
+            // report every such failure in one line (a cpuset outside the allowed CPUs is the user's to fix, not a crash).
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(5));   // a snapshot of a large index takes a while
 
         var options = new VectorServerOptions();
