@@ -39,6 +39,7 @@ public sealed class ExitCodeTests
     [InlineData("Required argument missing for option: '--cpuset'", "check", "--cpuset")]
     [InlineData("Unrecognized command or argument '--nope'", "bench-index", "--nope")]
     [InlineData("Required command was not provided")]
+    [InlineData("--sysfs-root /tmp is for topology, check and graph", "serve", "--sysfs-root", "/tmp")]
     public async Task A_usage_error_exits_2_with_the_problem_on_stderr(string expected, params string[] arguments)
     {
         var (exitCode, _, stderr) = await NumaAsync(arguments);

@@ -54,6 +54,12 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(ParseResult result)
     {
+        if (result.GetValue(CommonOptions.SysfsRoot) is { } sysfs)
+        {
+            // A fixture tree plans workers for CPUs this machine may not have; the server pins real threads.
+            Console.Error.WriteLine($"numa serve: --sysfs-root {sysfs} is for topology, check and graph; the server runs on this machine's own topology.");
+            return 2;
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -79,7 +85,7 @@ internal static class ServeCommand
             .AddInMemoryCollection(CommandLineSettings(result));
         builder.Logging.ClearProviders()
             .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .SetMinimumLevel(LogLevel.Information)
+            .SetMinimumLevel(result.GetValue(CommonOptions.Verbose) ? LogLevel.Debug : LogLevel.Information)
             .AddFilter("Microsoft", LogLevel.Warning)
             // The host logs a failed start with the exception's stack trace before RunAsync throws it; the catches below
             // report every such failure in one line (a cpuset outside the allowed CPUs is the user's to fix, not a crash).
