@@ -100,8 +100,48 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>True for <c>this.X</c> or plain <c>X</c> in the worker's own instance code.</summary>
-    private static bool IsOwnInstance(IOperation? instance) =>
-        instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+    // `this`, or a local whose only value is `this` (`var self = this; self.State.Count++` is the worker's own state).
+    private static bool IsOwnInstance(IOperation? instance) => instance switch
+    {
+        IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } => true,
+        ILocalReferenceOperation { Local.RefKind: RefKind.None } local => HoldsOnlyThis(local),
+        _ => false,
+    };
+
+    private static bool HoldsOnlyThis(ILocalReferenceOperation reference)
+    {
+        IOperation body = reference;
+        while (body.Parent is not null) body = body.Parent;
+        bool initializedWithThis = false;
+        foreach (var operation in body.Descendants())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
+                    var value = declarator.Initializer?.Value;
+                    while (value is IConversionOperation conversion) value = conversion.Operand;
+                    if (value is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }) return false;
+                    initializedWithThis = true;
+                    break;
+                case ILocalReferenceOperation other when SymbolEqualityComparer.Default.Equals(other.Local, reference.Local) && IsAssigned(other):
+                    return false;
+            }
+        }
+        return initializedWithThis;
+    }
+
+    // The local is given another value here: assigned (=, ??=, deconstruction) or passed by ref or out.
+    private static bool IsAssigned(ILocalReferenceOperation local)
+    {
+        IOperation node = local;
+        while (node.Parent is ITupleOperation tuple) node = tuple;      // (self, x) = …
+        return node.Parent switch
+        {
+            IAssignmentOperation assignment => assignment.Target == node,
+            IArgumentOperation argument => argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out,
+            _ => false,
+        };
+    }
 
     private static bool IsInWorkerInstanceCode(OperationAnalysisContext context, NumaSymbols symbols) =>
         context.ContainingSymbol is { IsStatic: false } member && symbols.IsWorker(member.ContainingType);

@@ -182,4 +182,24 @@ public sealed class AccessAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task NUMA1001_not_for_a_local_that_only_ever_holds_this() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local)] internal partial ref State Mine { get; }
+            private W? _peer;
+            [Inbox] private void On(in Ping p)
+            {
+                var self = this;
+                self.Mine.Count++;
+                var other = this;
+                other = _peer!;
+                {|NUMA1001:other.Mine|}.Count++;
+                W? third = _peer;
+                {|NUMA1001:third!.Mine|}.Count++;
+            }
+        }
+        [PinnedWorker] public sealed partial class P { private partial Outbox<Ping> Out { get; } }
+        """);
 }
