@@ -28,7 +28,8 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
             var symbols = NumaSymbols.From(start.Compilation);
             if (symbols is null) return;
             start.RegisterOperationAction(c => AnalyzePropertyReference(c, symbols), OperationKind.PropertyReference);
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, symbols), OperationKind.SimpleAssignment);
+            start.RegisterOperationAction(c => AnalyzeAssignment(c, symbols), OperationKind.SimpleAssignment,
+                OperationKind.CoalesceAssignment, OperationKind.DeconstructionAssignment);
         });
     }
 
@@ -64,17 +65,34 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    // s_w = this, s_w ??= this, (s_w, _) = (this, 1): each target and the value it gets.
     private static void AnalyzeAssignment(OperationAnalysisContext context, NumaSymbols symbols)
     {
-        var assignment = (ISimpleAssignmentOperation)context.Operation;
-        string? target = assignment.Target switch
+        var assignment = (IAssignmentOperation)context.Operation;
+        if (assignment is IDeconstructionAssignmentOperation) CheckPairs(context, symbols, assignment, assignment.Target, assignment.Value);
+        else CheckEscape(context, symbols, assignment, assignment.Target, assignment.Value);
+    }
+
+    private static void CheckPairs(OperationAnalysisContext context, NumaSymbols symbols, IAssignmentOperation assignment, IOperation target, IOperation value)
+    {
+        if (target is ITupleOperation targets && Unwrap(value) is ITupleOperation values && targets.Elements.Length == values.Elements.Length)
+        {
+            for (int i = 0; i < targets.Elements.Length; i++) CheckPairs(context, symbols, assignment, targets.Elements[i], values.Elements[i]);
+            return;
+        }
+        CheckEscape(context, symbols, assignment, target, value);
+    }
+
+    private static void CheckEscape(OperationAnalysisContext context, NumaSymbols symbols, IAssignmentOperation assignment, IOperation targetOperation, IOperation valueOperation)
+    {
+        string? target = targetOperation switch
         {
             IFieldReferenceOperation { Field.IsStatic: true } f => f.Field.Name,
             IPropertyReferenceOperation { Property.IsStatic: true } p => p.Property.Name,
             _ => null,
         };
         if (target is null) return;
-        var value = Unwrap(assignment.Value);
+        var value = Unwrap(valueOperation);
         string? what = value switch
         {
             IInstanceReferenceOperation when symbols.IsWorker(context.ContainingSymbol.ContainingType) => "This worker (and with it its Local state)",

@@ -202,4 +202,20 @@ public sealed class AccessAnalyzerTests
         }
         [PinnedWorker] public sealed partial class P { private partial Outbox<Ping> Out { get; } }
         """);
+
+    [Fact]
+    public Task NUMA1002_through_coalescing_and_deconstructing_assignments() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            private static W? s_current;
+            private static int s_count;
+            private void Run(WorkerContext context)
+            {
+                {|NUMA1002:s_current ??= this|};
+                {|NUMA1002:(s_current, s_count) = (this, 1)|};
+                (s_count, var mine) = (2, this);
+                _ = mine;
+            }
+        }
+        """);
 }
