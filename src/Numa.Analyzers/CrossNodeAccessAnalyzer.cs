@@ -2,6 +2,7 @@
 // Local state (NUMA1001), Local state escaping into statics (NUMA1002) or into lambdas run elsewhere (NUMA1004),
 // workers writing Interleaved shared data (NUMA1005), and outboxes written by a second producer (NUMA2004).
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -164,29 +165,41 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
     private static bool IsInWorkerInstanceCode(OperationAnalysisContext context, NumaSymbols symbols) =>
         context.ContainingSymbol is { IsStatic: false } member && symbols.IsWorker(member.ContainingType);
 
-    /// <summary>Whether the span returned by an Interleaved property is written: an element assigned, incremented or
-    /// passed by ref; a mutating Span method called on it; or the span passed where a writable Span is expected.</summary>
-    private static bool IsWritten(IPropertyReferenceOperation reference)
+    /// <summary>Whether the span returned by an Interleaved property (or a slice of it: <c>Slice</c>, <c>[1..]</c>) is
+    /// written: an element assigned, incremented, passed by ref or bound to a <c>ref</c> local; a <c>foreach (ref …)</c>
+    /// over it; a mutating Span method called on it; or the span passed where a writable Span is expected.</summary>
+    private static bool IsWritten(IOperation span)
     {
-        var parent = reference.Parent;
-        switch (parent)
+        switch (span.Parent)
         {
-            case IPropertyReferenceOperation { Property.IsIndexer: true } element when element.Instance == reference:
-                return element.Parent switch
-                {
-                    IAssignmentOperation a => a.Target == element,
-                    IIncrementOrDecrementOperation => true,
-                    IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
-                    _ => false,
-                };
-            case IInvocationOperation call when call.Instance == reference:
-                return call.TargetMethod.Name is "Clear" or "Fill";
+            case IPropertyReferenceOperation { Property.IsIndexer: true } element when element.Instance == span:
+                return IsElementWritten(element);
+            case IImplicitIndexerReferenceOperation index when index.Instance == span:   // Table[^1], Table[1..]
+                return IsSpan(index.Type) ? IsWritten(index) : IsElementWritten(index);
+            case IInvocationOperation call when call.Instance == span:
+                return call.TargetMethod.Name is "Clear" or "Fill" || (call.TargetMethod.Name == "Slice" && IsWritten(call));
             case IArgumentOperation argument:
-                return argument.Parameter?.Type is INamedTypeSymbol t && t.ConstructedFrom.ToDisplayString() == "System.Span<T>";
+                return IsSpan(argument.Parameter?.Type);
+            case IForEachLoopOperation loop when loop.Collection == span:
+                return loop.Locals.Any(l => l.RefKind == RefKind.Ref);
+            case IConversionOperation { Parent: IForEachLoopOperation loop } conversion when loop.Collection == conversion:
+                return loop.Locals.Any(l => l.RefKind == RefKind.Ref);
             default:
                 return false;
         }
     }
+
+    private static bool IsElementWritten(IOperation element) => element.Parent switch
+    {
+        IAssignmentOperation a => a.Target == element,
+        IIncrementOrDecrementOperation => true,
+        IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
+        IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.RefKind: RefKind.Ref } } => true,   // ref int t = ref Table[0]
+        _ => false,
+    };
+
+    private static bool IsSpan(ITypeSymbol? type) =>
+        type is INamedTypeSymbol t && t.ConstructedFrom.ToDisplayString() == "System.Span<T>";
 
     private static IOperation Unwrap(IOperation operation)
     {

@@ -218,4 +218,24 @@ public sealed class AccessAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task NUMA1005_writes_through_ref_locals_ref_loops_and_slices() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Interleaved, Length = 8)] internal static partial Span<int> Table { get; }
+            [Inbox] private void On(in Ping p)
+            {
+                ref int t = ref {|NUMA1005:Table|}[0]; t = 1;
+                foreach (ref int x in {|NUMA1005:Table|}) x = 0;
+                {|NUMA1005:Table|}.Slice(1)[0] = 5;
+                {|NUMA1005:Table|}[1..].Clear();
+                {|NUMA1005:Table|}[^1] = 2;
+                ref readonly int ok = ref Table[0];
+                foreach (int y in Table) _ = y;
+                int last = Table[^1] + Table.Slice(2)[0] + Table[1..][0] + ok;
+                _ = last;
+            }
+        }
+        """);
 }
