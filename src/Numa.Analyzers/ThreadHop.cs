@@ -12,23 +12,37 @@ internal static class ThreadHop
     {
         for (var current = operation.Parent; current is not null; current = current.Parent)
         {
-            if (current is not (IAnonymousFunctionOperation or ILocalFunctionOperation)) continue;
-            // The delegate the lambda becomes is an argument of the call that receives it.
-            for (var outer = current.Parent; outer is not null; outer = outer.Parent)
+            if (current is IAnonymousFunctionOperation && SinkOf(current) is { } sink) return sink;
+            // A local function reaches the API as a method group (Task.Run(Work)): look for where it is converted
+            // to a delegate in the body around it.
+            if (current is ILocalFunctionOperation local)
             {
-                if (outer is IArgumentOperation argument)
-                {
-                    var sink = argument.Parent switch
-                    {
-                        IInvocationOperation call => Sink(call.TargetMethod),
-                        IObjectCreationOperation creation when creation.Constructor is not null => Sink(creation.Constructor),
-                        _ => null,
-                    };
-                    if (sink is not null) return sink;
-                    break;
-                }
-                if (outer is not (IDelegateCreationOperation or IConversionOperation)) break;
+                IOperation body = local;
+                while (body.Parent is not null) body = body.Parent;
+                foreach (var reference in body.Descendants())
+                    if (reference is IMethodReferenceOperation method && SymbolEqualityComparer.Default.Equals(method.Method, local.Symbol)
+                        && SinkOf(method) is { } hop)
+                        return hop;
             }
+        }
+        return null;
+    }
+
+    // The delegate a lambda or method group becomes is an argument of the call that receives it.
+    private static string? SinkOf(IOperation function)
+    {
+        for (var outer = function.Parent; outer is not null; outer = outer.Parent)
+        {
+            if (outer is IArgumentOperation argument)
+            {
+                return argument.Parent switch
+                {
+                    IInvocationOperation call => Sink(call.TargetMethod),
+                    IObjectCreationOperation creation when creation.Constructor is not null => Sink(creation.Constructor),
+                    _ => null,
+                };
+            }
+            if (outer is not (IDelegateCreationOperation or IConversionOperation)) return null;
         }
         return null;
     }

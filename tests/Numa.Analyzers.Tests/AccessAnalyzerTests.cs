@@ -238,4 +238,19 @@ public sealed class AccessAnalyzerTests
             }
         }
         """);
+
+    [Fact]
+    public Task NUMA1004_a_local_function_passed_as_a_method_group() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Local, Length = 8)] private partial Span<long> Counts { get; }
+            private void Run(WorkerContext context)
+            {
+                Task.Run(Work);
+                Here();
+                void Work() => {|NUMA1004:Counts|}[0]++;
+                void Here() => Counts[1]++;
+            }
+        }
+        """);
 }
