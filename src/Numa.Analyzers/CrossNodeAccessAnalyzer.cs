@@ -180,14 +180,18 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
                 return call.TargetMethod.Name is "Clear" or "Fill" || (call.TargetMethod.Name == "Slice" && IsWritten(call));
             case IArgumentOperation argument:
                 return IsSpan(argument.Parameter?.Type);
-            case IForEachLoopOperation loop when loop.Collection == span:
-                return loop.Locals.Any(l => l.RefKind == RefKind.Ref);
-            case IConversionOperation { Parent: IForEachLoopOperation loop } conversion when loop.Collection == conversion:
-                return loop.Locals.Any(l => l.RefKind == RefKind.Ref);
+            case IForEachLoopOperation:
+                return IsRefLoopOver(span);
+            case IConversionOperation conversion:
+                return IsRefLoopOver(conversion);
             default:
                 return false;
         }
     }
+
+    // foreach (ref int x in Table): the loop writes through its variable.
+    private static bool IsRefLoopOver(IOperation collection) =>
+        collection.Parent is IForEachLoopOperation loop && loop.Collection == collection && loop.Locals.Any(l => l.RefKind == RefKind.Ref);
 
     private static bool IsElementWritten(IOperation element) => element.Parent switch
     {

@@ -191,7 +191,8 @@ public sealed class GrpcServerCallContext
     {
         var response = _http.Response;
         // The spec's codes are 0..16; a handler's (GrpcStatusCode)99 or -1 goes out as UNKNOWN (statuscodes.md).
-        string code = ((int)status.Code is >= 0 and <= 16 ? (int)status.Code : (int)GrpcStatusCode.Unknown).ToString(CultureInfo.InvariantCulture);
+        int value = (int)status.Code is >= 0 and <= (int)GrpcStatusCode.Unauthenticated ? (int)status.Code : (int)GrpcStatusCode.Unknown;
+        string code = value.ToString(CultureInfo.InvariantCulture);
         if (!response.HasStarted && !_wroteMessage)   // buffered messages (not yet flushed) need real trailers too
         {
             ApplyResponseHeaders(response);

@@ -65,9 +65,10 @@ public sealed class WorkerGraph : IAsyncDisposable
             count = replaced.Count ?? count;
             policy = replaced.Policy ?? policy;
         }
-        // Per-node counts spread round-robin over nodes whatever the policy's CPU order, so each node gets its share.
+        // PerNode workers get each node its share (PlanPerNode); under Compact they take distinct cores first within
+        // their node, which is Scatter's order there.
         var planPolicy = count.Kind == WorkerCountKind.PerNode && policy.Kind == PinPolicyKind.Compact ? PinPolicy.Scatter : policy;
-        int n = count.Resolve(Platform.Topology, planPolicy);
+        int n = count.Resolve(Platform.Topology, planPolicy);     // also refuses a count below 1 with a clear message
         var plan = count.Kind == WorkerCountKind.PerNode
             ? CpuPlanner.PlanPerNode(Platform.Topology, planPolicy, count.Value, allowSharing: !Platform.PinningEnabled)
             : CpuPlanner.Plan(Platform.Topology, planPolicy, n, allowSharing: !Platform.PinningEnabled);
