@@ -104,10 +104,18 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LocalStateEscapesToStatic, assignment.Syntax.GetLocation(), what, target));
     }
 
-    /// <summary>The Local member whose address <paramref name="value"/> is: <c>&amp;State</c> or
-    /// <c>Unsafe.AsPointer(ref State)</c>.</summary>
+    /// <summary>The Local member whose address <paramref name="value"/> is: <c>&amp;State</c>, <c>&amp;State.Count</c>,
+    /// <c>Unsafe.AsPointer(ref State)</c>, or a pointer local that only ever holds one of these
+    /// (<c>fixed (State* p = &amp;State) { s_p = p; }</c>).</summary>
     private static string? LocalStateAddress(IOperation value, NumaSymbols symbols)
     {
+        if (value is ILocalReferenceOperation pointer && pointer.Local.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol
+            && OnlyValueOf(pointer) is { } held)
+        {
+            // A fixed statement's initializer is an operation of kind None around the address it pins.
+            if (held is { Kind: OperationKind.None, ChildOperations.Count: 1 }) held = held.ChildOperations.First();
+            value = Unwrap(held);
+        }
         var target = value switch
         {
             IAddressOfOperation address => address.Reference,
@@ -115,6 +123,7 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
                 when call.TargetMethod.ContainingType.ToDisplayString() == "System.Runtime.CompilerServices.Unsafe" => call.Arguments[0].Value,
             _ => null,
         };
+        while (target is IFieldReferenceOperation { Instance: { } owner }) target = owner;   // &State.Count
         return target is IPropertyReferenceOperation p && symbols.IsLocalMember(p.Property.OriginalDefinition) ? p.Property.Name : null;
     }
 
@@ -127,26 +136,29 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
         _ => false,
     };
 
-    private static bool HoldsOnlyThis(ILocalReferenceOperation reference)
+    private static bool HoldsOnlyThis(ILocalReferenceOperation reference) =>
+        OnlyValueOf(reference) is { } value && Unwrap(value) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance };
+
+    /// <summary>The initializer of the local <paramref name="reference"/> reads when the local is never given another
+    /// value in its body (<c>var self = this</c>, <c>fixed (State* p = &amp;State)</c>); null otherwise.</summary>
+    private static IOperation? OnlyValueOf(ILocalReferenceOperation reference)
     {
         IOperation body = reference;
         while (body.Parent is not null) body = body.Parent;
-        bool initializedWithThis = false;
+        IOperation? initializer = null;
         foreach (var operation in body.Descendants())
         {
             switch (operation)
             {
                 case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, reference.Local):
-                    var value = declarator.Initializer?.Value;
-                    while (value is IConversionOperation conversion) value = conversion.Operand;
-                    if (value is not IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }) return false;
-                    initializedWithThis = true;
+                    initializer = declarator.Initializer?.Value;
+                    if (initializer is null) return null;
                     break;
                 case ILocalReferenceOperation other when SymbolEqualityComparer.Default.Equals(other.Local, reference.Local) && IsAssigned(other):
-                    return false;
+                    return null;
             }
         }
-        return initializedWithThis;
+        return initializer;
     }
 
     // The local is given another value here: assigned (=, ??=, deconstruction) or passed by ref or out.
@@ -179,7 +191,7 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
             case IInvocationOperation call when call.Instance == span:
                 return call.TargetMethod.Name is "Clear" or "Fill" || (call.TargetMethod.Name == "Slice" && IsWritten(call));
             case IArgumentOperation argument:
-                return IsSpan(argument.Parameter?.Type);
+                return IsSpan(argument.Parameter?.Type) && !IsReadOnlyTwin(argument);
             case IForEachLoopOperation:
                 return IsRefLoopOver(span);
             case IConversionOperation conversion:
@@ -187,6 +199,21 @@ public sealed class CrossNodeAccessAnalyzer : DiagnosticAnalyzer
             default:
                 return false;
         }
+    }
+
+    // Table.Contains(3) under C# 13 binds MemoryExtensions.Contains(this Span<T>, T), the Span twin of a read-only
+    // method: MemoryExtensions declares such twins beside the ReadOnlySpan<T> overload so that C# before first-class
+    // spans finds them. A Span parameter whose overload also exists with ReadOnlySpan<T> in its place only reads.
+    private static bool IsReadOnlyTwin(IArgumentOperation argument)
+    {
+        if (argument is not { Parameter: { } parameter, Parent: IInvocationOperation call }) return false;
+        var method = call.TargetMethod.OriginalDefinition;
+        if (method.ContainingType.ToDisplayString() != "System.MemoryExtensions") return false;
+        return method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>().Any(twin =>
+            twin.Parameters.Length == method.Parameters.Length && twin.Arity == method.Arity
+            && twin.Parameters[parameter.Ordinal].Type is INamedTypeSymbol t && t.ConstructedFrom.ToDisplayString() == "System.ReadOnlySpan<T>"
+            && twin.Parameters.Where(p => p.Ordinal != parameter.Ordinal).All(p =>
+                p.Type.ToDisplayString() == method.Parameters[p.Ordinal].Type.ToDisplayString()));
     }
 
     // foreach (ref int x in Table): the loop writes through its variable.

@@ -1,5 +1,7 @@
 // NUMA1001, NUMA1002, NUMA1004, NUMA1005, NUMA2001, NUMA2002, NUMA2004: each with a case that fires (exact span)
 // and the same code written correctly, which does not.
+using Microsoft.CodeAnalysis.CSharp;
+
 namespace Numa.Tests.Analyzers;
 
 public sealed class AccessAnalyzerTests
@@ -250,6 +252,42 @@ public sealed class AccessAnalyzerTests
                 Here();
                 void Work() => {|NUMA1004:Counts|}[0]++;
                 void Here() => Counts[1]++;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA1002_a_pointer_local_holding_a_Local_address() => AnalyzerVerifier.VerifyAsync(Shard + """
+        [PinnedWorker] public sealed unsafe partial class W
+        {
+            private static State* s_state;
+            private static long* s_count;
+            [NumaPlacement(Placement.Local)] private partial ref State Mine { get; }
+            private void Run(WorkerContext context)
+            {
+                fixed (State* p = &Mine) { {|NUMA1002:s_state = p|}; }
+                fixed (long* c = &Mine.Count) { {|NUMA1002:s_count = c|}; }
+                void* raw = System.Runtime.CompilerServices.Unsafe.AsPointer(ref Mine);
+                {|NUMA1002:s_state = (State*)raw|};
+                State* reused = (State*)raw;
+                reused = null;
+                s_state = reused;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NUMA1005_read_only_MemoryExtensions_calls_under_CSharp_13() => AnalyzerVerifier.VerifyAsync(LanguageVersion.CSharp13, Shard + """
+        [PinnedWorker] public sealed partial class W
+        {
+            [NumaPlacement(Placement.Interleaved, Length = 8)] internal static partial Span<int> Table { get; }
+            [Inbox] private void On(in Ping p)
+            {
+                bool seen = Table.Contains(p.X) || Table.IndexOf(3) >= 0 || Table.SequenceEqual(new[] { 1, 2 });
+                _ = seen;
+                {|NUMA1005:Table|}.Reverse();
+                {|NUMA1005:Table|}.Sort();
+                new[] { 1 }.CopyTo({|NUMA1005:Table|});
             }
         }
         """);

@@ -2,6 +2,7 @@
 // span) with the {|ID:span|} markup. The generator runs first because analyzers see the generated implementations.
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Numa.Analyzers;
 using Numa.Generators;
@@ -16,11 +17,16 @@ internal static class AnalyzerVerifier
     private static readonly ImmutableArray<DiagnosticAnalyzer> s_analyzers =
         [new WorkerDeclarationAnalyzer(), new CrossNodeAccessAnalyzer(), new PinnedHandlerAnalyzer()];
 
-    public static async Task VerifyAsync(string markup, params string[] allowedCompilerErrors)
+    public static Task VerifyAsync(string markup, params string[] allowedCompilerErrors) =>
+        VerifyAsync(TestCompilation.ParseOptions.LanguageVersion, markup, allowedCompilerErrors);
+
+    /// <summary>As <see cref="VerifyAsync(string, string[])"/>, compiled as <paramref name="languageVersion"/>.</summary>
+    public static async Task VerifyAsync(LanguageVersion languageVersion, string markup, params string[] allowedCompilerErrors)
     {
         var (source, expected) = DiagnosticMarkup.Parse(Usings + markup);
-        var compilation = TestCompilation.Create(source);
-        TestCompilation.CreateDriver(new NumaGenerator()).RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var parseOptions = TestCompilation.ParseOptions.WithLanguageVersion(languageVersion);
+        var compilation = TestCompilation.Create(parseOptions, source);
+        TestCompilation.CreateDriver(parseOptions, new NumaGenerator()).RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && !allowedCompilerErrors.Contains(d.Id)).ToList();
         Assert.True(errors.Count == 0, "the test source does not compile:\n" + string.Join("\n", errors));
 

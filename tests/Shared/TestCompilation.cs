@@ -19,14 +19,18 @@ internal static class TestCompilation
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Preview);
 
-    public static CSharpCompilation Create(params string[] sources) => CSharpCompilation.Create("Tests",
-        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+    public static CSharpCompilation Create(params string[] sources) => Create(ParseOptions, sources);
+
+    public static CSharpCompilation Create(CSharpParseOptions parseOptions, params string[] sources) => CSharpCompilation.Create("Tests",
+        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parseOptions, path: $"Source{i}.cs")),
         s_references,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable,
             allowUnsafe: true));
 
-    public static GeneratorDriver CreateDriver(params IIncrementalGenerator[] generators) =>
+    public static GeneratorDriver CreateDriver(params IIncrementalGenerator[] generators) => CreateDriver(ParseOptions, generators);
+
+    public static GeneratorDriver CreateDriver(CSharpParseOptions parseOptions, params IIncrementalGenerator[] generators) =>
         CSharpGeneratorDriver.Create(generators.Select(GeneratorExtensions.AsSourceGenerator),
-            parseOptions: ParseOptions,
+            parseOptions: parseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 }
