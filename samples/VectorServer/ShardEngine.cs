@@ -79,7 +79,8 @@ internal sealed record ShardStats(int Shard, int Cpu, int Node, bool Pinned, IRe
     long WalLastLsn, long WalDurableLsn, long WalBytes, long SnapshotLsn, ShardRecovery? Recovery);
 
 /// <summary>One collection on one shard.</summary>
-internal sealed record CollectionStats(string Name, int Dimension, long Rows, long Deleted, int TopLevel, long VectorBytes, long GraphBytes, long ArenaBytes);
+internal sealed record CollectionStats(string Name, int Dimension, long Rows, long Deleted, int TopLevel, long VectorBytes, long GraphBytes, long ArenaBytes,
+    int M, int EfConstruction);
 
 /// <summary>The shard's state and job handlers; used only on the shard's thread.</summary>
 internal sealed class ShardEngine : IDisposable
@@ -229,21 +230,34 @@ internal sealed class ShardEngine : IDisposable
             // repair) holds nothing the snapshot lacks; it continues after the snapshot, never below it.
             AfterLsn = snapshotLsn,
         }, _setup.Platform, _log);
+        if (manifest is null && replayed == 0 && _wal.LastLsn > 0)
+            throw new VectorServerConfigurationException(
+                $"Shard {ShardId}: the WAL in {_walDirectory} was truncated through LSN {_wal.LastLsn} by a snapshot, but {_snapshots.Directory} holds no " +
+                $"snapshot manifest ({SnapshotStore.ManifestFileName}): the snapshot was lost. Restore {_snapshots.Directory} from a backup.");
         if (_wal.LastLsn != snapshotLsn + replayed)
             throw new VectorServerConfigurationException(
                 $"Shard {ShardId}: the WAL in {_walDirectory} ends at LSN {_wal.LastLsn} but replay from the snapshot (LSN {snapshotLsn}) read only {replayed} records. " +
                 $"Run `numa wal verify {_walDirectory}`.");
-        // Rows of collections the catalog no longer names (dropped while their records were still in the log, or by a
-        // delete that crashed before its drops) are discarded, and the drop is logged so that a later collection of
-        // the same name never replays them. The others belong to the catalog's current incarnation.
+        // Rows of a collection the catalog marks as dropping (a delete that crashed before this shard's drop was
+        // durable) are discarded, and the drop is logged so that a later collection of the same name never replays
+        // them. Rows of a name the catalog does not know at all mean the catalog is older than the data: nothing is
+        // deleted, the start stops. The others belong to the catalog's current incarnation.
         foreach (var name in _collections.Keys.ToList())
         {
             if (_setup.Catalog.TryGetEntry(name, out var entry)) _collections[name].Generation = entry.Generation;
-            else
+            else if (_setup.Catalog.IsDropping(name))
             {
                 Append(WalPayload.Drop, name, []);
                 _collections.Remove(name, out var dropped);
                 dropped!.Dispose();
+            }
+            else
+            {
+                var index = _collections[name].Index;
+                throw new VectorServerConfigurationException(
+                    $"Shard {ShardId} holds collection '{name}' ({index.Count} rows of dimension {index.Options.Dimension}) that {_setup.Catalog.FilePath} " +
+                    $"does not name: the catalog is older than the data (restored from a backup?) or was edited. Nothing was deleted. To keep the rows, " +
+                    $"add \"{name}\": {index.Options.Dimension} to its Collections; to discard them, add \"{name}\" to its Dropping list. Then start again.");
             }
         }
         _wal.FlushAsync().AsTask().GetAwaiter().GetResult();
@@ -303,6 +317,10 @@ internal sealed class ShardEngine : IDisposable
                     failure = $"{path} holds {index.Count} rows of dimension {index.Options.Dimension}, the snapshot of '{name}' {file.Rows} of dimension {file.Shard.Dimension}";
                     break;
                 }
+                if (index.Options.M != _setup.Options.M || index.Options.EfConstruction != _setup.Options.EfConstruction)
+                    _log.LogWarning("Shard {Shard}: the saved graph of '{Collection}' was built with M={M} efConstruction={EfConstruction} and keeps them " +
+                        "(this start asks for M={WantM} efConstruction={WantEf}, used for new collections); delete {Path} to rebuild it from the snapshot with the new values",
+                        ShardId, name, index.Options.M, index.Options.EfConstruction, _setup.Options.M, _setup.Options.EfConstruction, path);
             }
         }
         catch (IOException e)                                       // VectorIndexFormatException included
@@ -427,9 +445,18 @@ internal sealed class ShardEngine : IDisposable
 
     public void Scan(ScanJob job)
     {
-        if (!_collections.TryGetValue(job.Collection, out var c))
+        _collections.TryGetValue(job.Collection, out var c);
+        if (job.Source is not null && !ReferenceEquals(c, job.Source))
         {
-            job.Complete(new ScanPage([], [], 0, job.FromSlot));
+            throw c is null
+                ? new VectorBackendException(VectorBackendError.NotFound, $"Collection '{job.Collection}' was deleted during the scan.")
+                : new VectorBackendException(VectorBackendError.Unavailable,
+                    $"Collection '{job.Collection}' was compacted by a snapshot (or re-created) on shard {ShardId} during the scan, which moved its rows; " +
+                    "the rows sent so far are not the whole collection. Retry the request.");
+        }
+        if (c is null)
+        {
+            job.Complete(new ScanPage([], [], 0, job.FromSlot, null));
             return;
         }
         int dimension = c.Index.Options.Dimension;
@@ -437,7 +464,7 @@ internal sealed class ShardEngine : IDisposable
         var vectors = new float[job.MaxRows * dimension];
         int slot = job.FromSlot;
         int rows = c.Index.CopyLive(ref slot, ids, vectors);
-        job.Complete(new ScanPage(ids, vectors, rows, slot));
+        job.Complete(new ScanPage(ids, vectors, rows, slot, c));
     }
 
     public void Delete(DeleteJob job)
@@ -461,7 +488,9 @@ internal sealed class ShardEngine : IDisposable
         }
         long lsn = Append(WalPayload.Drop, job.Collection, []);
         DropLocal(job.Collection);
-        job.Complete(Durable(lsn));
+        // Durable under every policy: once all shards answer, the catalog forgets the tombstone, and a drop lost
+        // with an unsynced tail would bring rows back that the catalog no longer accounts for.
+        job.Complete(Wal.Durability.Mode == WalSyncMode.Always ? Durable(lsn) : Wal.FlushAsync().AsTask());
     }
 
     public void Snapshot(SnapshotJob job) => job.Complete(WriteSnapshot("requested"));
@@ -475,7 +504,7 @@ internal sealed class ShardEngine : IDisposable
         {
             var index = c.Index;
             collections.Add(new CollectionStats(name, index.Options.Dimension, index.Count, index.DeletedCount, index.TopLevel,
-                index.VectorBytes, index.GraphBytes, c.Arena.ReservedBytes));
+                index.VectorBytes, index.GraphBytes, c.Arena.ReservedBytes, index.Options.M, index.Options.EfConstruction));
             memory += c.Arena.ReservedBytes;
             if (c.Arena.IsBound) placements.Add(c.Arena.QueryPlacement());
         }

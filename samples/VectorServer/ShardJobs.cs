@@ -69,17 +69,20 @@ internal sealed class SearchJob(string collection, ReadOnlyMemory<float> query, 
 }
 
 /// <summary>A page of live rows from slot <see cref="FromSlot"/>: ids, vectors (row-major) and the slot to continue
-/// from; an empty page ends the scan.</summary>
-internal sealed class ScanJob(string collection, int fromSlot, int maxRows) : ShardJob<ScanPage>
+/// from; an empty page ends the scan. Slots number the rows of one index only: a page after the first names the
+/// <see cref="Source"/> the earlier pages came from, and fails when the shard has replaced it since (compacted by a
+/// snapshot, dropped, re-created).</summary>
+internal sealed class ScanJob(string collection, int fromSlot, int maxRows, ShardCollection? source) : ShardJob<ScanPage>
 {
     public string Collection { get; } = collection;
     public int FromSlot { get; } = fromSlot;
     public int MaxRows { get; } = maxRows;
+    public ShardCollection? Source { get; } = source;
     public override void Run(ShardEngine shard) => shard.Scan(this);
 }
 
-/// <summary>One page of a scan.</summary>
-internal sealed record ScanPage(long[] Ids, float[] Vectors, int Rows, int NextSlot);
+/// <summary>One page of a scan, and the collection its slots belong to (null: the shard holds none).</summary>
+internal sealed record ScanPage(long[] Ids, float[] Vectors, int Rows, int NextSlot, ShardCollection? Source);
 
 /// <summary>Deletes one id (durable when the task completes): true when it was present.</summary>
 internal sealed class DeleteJob(string collection, long id) : ShardJob<Task<bool>>

@@ -94,14 +94,16 @@ internal sealed class ShardedBackend : IVectorBackend
             throw new VectorBackendException(VectorBackendError.AlreadyExists, $"Collection '{name}' was created by another request meanwhile.");
     }
 
-    // The catalog first: from then on puts to this incarnation are refused by the shards (its generation is no longer
-    // current), and the drops queued after that remove whatever reached them before. A crash in between leaves rows
-    // the catalog does not name; the shards discard them when they recover.
+    // The catalog first, with the name marked as dropping: from then on puts to this incarnation are refused by the
+    // shards (its generation is no longer current), the name cannot be created again, and the drops queued after that
+    // remove whatever reached the shards before. A crash in between leaves rows of a dropping name; the shards discard
+    // them when they recover. Once every drop is durable the name is free again.
     public void DeleteCollection(string name)
     {
         Dimension(name);
         if (_catalog.Remove(name) is not { } generation) throw NotFound(name);
         Wait(Task.WhenAll(_shards.Select(s => DropAsync(s, name, generation))));
+        _catalog.DropCompleted([name]);
     }
 
     private static async Task DropAsync(ShardSetup shard, string name, long generation)
@@ -255,6 +257,8 @@ internal sealed class ShardedBackend : IVectorBackend
             if (!float.IsFinite(x)) throw Invalid("The query vector holds NaN or an infinity.");
         if (dimension == 0) return new VectorSearchResult([], []);
         if (query.Length != dimension) throw Invalid($"Collection '{name}': dimension mismatch: expected {dimension}, got {query.Length}.");
+        // The configured efSearch, not the one an index loaded from a saved graph was built with.
+        ef ??= Math.Max(_options.EfSearch, k);
         // A shard on the node this thread runs on is searched right here: its memory is local to this CPU, and the hop
         // to the shard's thread (a wake-up of a parked thread, and back through the thread pool) cost more than the
         // search itself on the build VM. Shards on other nodes search on their own threads.
@@ -324,11 +328,13 @@ internal sealed class ShardedBackend : IVectorBackend
         foreach (var shard in _shards)
         {
             int slot = 0;
+            ShardCollection? source = null;
             while (remaining > 0)
             {
-                var page = Wait(shard.Inbox.SendAsync(new ScanJob(name, slot, pageRows), CancellationToken.None));
+                var page = Wait(shard.Inbox.SendAsync(new ScanJob(name, slot, pageRows, source), CancellationToken.None));
                 if (page.Rows == 0) break;
                 slot = page.NextSlot;
+                source = page.Source;
                 var keep = new List<int>(page.Rows);
                 for (int i = 0; i < page.Rows && keep.Count < remaining; i++)
                     if (filter is null || filter(page.Ids[i])) keep.Add(i);
@@ -365,9 +371,11 @@ internal sealed class ShardedBackend : IVectorBackend
         var shards = new JsonArray();
         long rows = 0, deleted = 0, memory = 0;
         int topLevel = 0;
+        CollectionStats? built = null;             // M and efConstruction are the index's own (a saved graph keeps them)
         foreach (var s in stats)
         {
             var c = s.Collections.FirstOrDefault(x => x.Name == name);
+            built ??= c;
             rows += c?.Rows ?? 0;
             deleted += c?.Deleted ?? 0;
             memory += c?.ArenaBytes ?? 0;
@@ -388,8 +396,8 @@ internal sealed class ShardedBackend : IVectorBackend
             ["deleted"] = deleted,
             ["memory_bytes"] = memory,
             ["top_level"] = topLevel,
-            ["m"] = _options.M,
-            ["ef_construction"] = _options.EfConstruction,
+            ["m"] = built?.M ?? _options.M,
+            ["ef_construction"] = built?.EfConstruction ?? _options.EfConstruction,
             ["ef_search"] = _options.EfSearch,
             ["indexing_pending"] = PendingRows(name),
             ["shards"] = shards,

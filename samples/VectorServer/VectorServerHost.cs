@@ -177,6 +177,7 @@ public sealed class VectorServerHost : IAsyncDisposable
                 throw new InvalidOperationException("A shard worker stopped during startup.");
             }
             host.Recoveries = await ready.ConfigureAwait(false);
+            catalog.DropCompleted(catalog.Dropping());            // every shard has recovered and logged its discards
 
             host._flight = await FlightServer.StartAsync(host.Backend, new FlightServerOptions
             {

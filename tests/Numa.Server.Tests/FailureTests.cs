@@ -16,38 +16,6 @@ public sealed class FailureTests
 
     private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
 
-    // Holds shard 0's next put job (and the shard with it) until Release: Held is set once one is waiting.
-    private sealed class PutJobGate : IDisposable
-    {
-        private readonly TestServer _server;
-        private readonly ManualResetEventSlim _open = new();
-
-        public PutJobGate(TestServer server)
-        {
-            _server = server;
-            server.Host.Shards[0].BeforeJob = job =>
-            {
-                if (job is not PutJob) return;
-                Held.Set();
-                _open.Wait(Patience);
-            };
-        }
-
-        public ManualResetEventSlim Held { get; } = new();
-
-        public void Release()
-        {
-            _server.Host.Shards[0].BeforeJob = null;
-            _open.Set();
-        }
-
-        public void Dispose()
-        {
-            _open.Dispose();
-            Held.Dispose();
-        }
-    }
-
     [Theory]
     [InlineData("none")]
     [InlineData("interval:50")]
@@ -142,7 +110,7 @@ public sealed class FailureTests
         using var dir = new TempDirectory();
         var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
         await Vectors.PutAsync(server.Data, "docs", Vectors.Random(50, Dimension, 26), Dimension);
-        using var gate = new PutJobGate(server);
+        using var gate = new ShardJobGate<PutJob>(server);
         var inFlight = Vectors.PutAsync(server.Data, "docs", Vectors.Random(50, Dimension, 27), Dimension, firstId: 100);
         Assert.True(gate.Held.Wait(Patience), "the put never reached the shard");
         var deleting = Task.Run(() => server.Data.DoActionAsync("DeleteNamespace", Json("{\"name\":\"docs\"}")));
@@ -201,7 +169,7 @@ public sealed class FailureTests
         using var dir = new TempDirectory();
         await using var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
         await Vectors.PutAsync(server.Data, "a", Vectors.Random(10, Dimension, 33), Dimension);
-        using var gate = new PutJobGate(server);
+        using var gate = new ShardJobGate<PutJob>(server);
         var inFlight = Vectors.PutAsync(server.Data, "b", Vectors.Random(30, Dimension, 34), Dimension);
         Assert.True(gate.Held.Wait(Patience), "the put never reached the shard");
         // Read directly: GetGraphStats would queue behind the held job. It used to report 30 for "a" too.
@@ -222,5 +190,29 @@ public sealed class FailureTests
         var refused = await Assert.ThrowsAsync<VectorServerConfigurationException>(() => TestServer.StartAsync(dir.Path));
         Assert.Contains("the catalog was lost", refused.Message);
         Assert.True(Directory.Exists(Path.Combine(dir.Path, "shard-0", "wal")));
+    }
+
+    [Fact]
+    public async Task A_scan_across_a_snapshot_that_compacts_the_collection_fails_instead_of_losing_rows()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        var vectors = Vectors.Random(10_000, Dimension, 46);
+        await Vectors.PutAsync(server.Data, "docs", vectors, Dimension, batchRows: 2000);
+        await Vectors.PutAsync(server.Data, "docs", vectors, Dimension, batchRows: 2000);   // upserts: 10,000 tombstones
+        long seen = 0;
+        var failed = Assert.Throws<VectorBackendException>(() =>
+        {
+            foreach (var batch in server.Host.Backend.Scan("docs", [], 0))
+            {
+                if (seen == 0) server.Host.Backend.SnapshotAsync(CancellationToken.None).AsTask().Wait(Patience);   // compacts
+                seen += batch.Length;
+            }
+        });
+        Assert.Equal(VectorBackendError.Unavailable, failed.Error);
+        Assert.Contains("compacted by a snapshot", failed.Message);
+        Assert.InRange(seen, 1, 9_999);
+        // A scan that starts after the compaction reads every row.
+        Assert.Equal(10_000, server.Host.Backend.Scan("docs", [], 0).Sum(b => (long)b.Length));
     }
 }

@@ -271,4 +271,27 @@ public sealed class RecoveryTests
             Assert.Contains(expected, refused.Message);
         }
     }
+
+    [Fact]
+    public async Task After_a_restart_from_saved_graphs_searches_use_the_configured_efSearch_and_stats_the_graphs_own_M()
+    {
+        using var dir = new TempDirectory();
+        var vectors = Vectors.Random(3000, Dimension, 47);
+        var queries = Vectors.Random(100, Dimension, 48);
+        await using (var server = await TestServer.StartAsync(dir.Path, o => { o.Shards = "1"; o.EfSearch = 1; o.M = 4; }))
+            await Vectors.PutAsync(server.Data, "docs", vectors, Dimension);
+        await using var restarted = await TestServer.StartAsync(dir.Path, o => { o.Shards = "1"; o.EfSearch = 400; o.M = 32; });
+        Assert.Equal("saved graphs", await RecoveredFromAsync(restarted));
+        int exact = 0;
+        for (int q = 0; q < 100; q++)
+        {
+            var query = queries.AsMemory(q * Dimension, Dimension);
+            var found = await restarted.Data.SearchAsync("docs", query, 1);
+            if ((long)found.Ids[0] == Vectors.Exact(vectors, Dimension, query.Span, 1)[0]) exact++;
+        }
+        Assert.Equal(100, exact);                  // efSearch 400 over 3000 rows; the graph's own 1 misses some
+        var stats = await restarted.GraphStatsAsync("docs");
+        Assert.Equal(400, (int)stats["ef_search"]!);
+        Assert.Equal(4, (int)stats["m"]!);         // the saved graph keeps the M it was built with
+    }
 }

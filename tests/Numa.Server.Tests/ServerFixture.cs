@@ -1,5 +1,5 @@
-// A vector server on loopback (ports 0) over a temporary data directory, with Flight and HTTP clients, and the
-// data helpers the tests share: seeded random vectors, puts, exact k-NN.
+// A vector server on loopback (ports 0) over a temporary data directory, with Flight and HTTP clients, the data
+// helpers the tests share (seeded random vectors, puts, exact k-NN), and a gate that holds a shard at a chosen job.
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -127,5 +127,39 @@ internal sealed class TempDirectory : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Holds shard 0's next <typeparamref name="TJob"/> (and the shard with it) until <see cref="Release"/>:
+/// <see cref="Held"/> is set once one is waiting.</summary>
+internal sealed class ShardJobGate<TJob> : IDisposable where TJob : ShardJob
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);   // a hang fails the test instead of the run
+    private readonly TestServer _server;
+    private readonly ManualResetEventSlim _open = new();
+
+    public ShardJobGate(TestServer server)
+    {
+        _server = server;
+        server.Host.Shards[0].BeforeJob = job =>
+        {
+            if (job is not TJob) return;
+            Held.Set();
+            _open.Wait(Patience);
+        };
+    }
+
+    public ManualResetEventSlim Held { get; } = new();
+
+    public void Release()
+    {
+        _server.Host.Shards[0].BeforeJob = null;
+        _open.Set();
+    }
+
+    public void Dispose()
+    {
+        _open.Dispose();
+        Held.Dispose();
     }
 }
