@@ -44,31 +44,42 @@ public sealed class ParquetVectorReader : IDisposable
     public static ParquetVectorReader Open(string path, ParquetReaderOptions? options = null)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
-        try
-        {
-            return new ParquetVectorReader(stream, path, options, leaveOpen: false);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
+        return new ParquetVectorReader(stream, path, options, leaveOpen: false);
     }
 
     /// <summary>Reads the file held by the seekable <paramref name="stream"/> (from offset 0 to its length);
-    /// <paramref name="sourceName"/> names it in errors.</summary>
+    /// <paramref name="sourceName"/> names it in errors. Unless <paramref name="leaveOpen"/>, the reader owns the
+    /// stream from this call on: it is disposed when the reader is, or when this constructor throws.</summary>
     /// <exception cref="ParquetFormatException">The file is not a readable Parquet file of the snapshot schema.</exception>
+    /// <exception cref="ArgumentException">The stream cannot seek or read.</exception>
+    /// <exception cref="IOException">The stream fails.</exception>
     public ParquetVectorReader(Stream stream, string sourceName, ParquetReaderOptions? options = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanSeek || !stream.CanRead) throw new ArgumentException("the stream must be readable and seekable", nameof(stream));
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("the PLAIN encoding is read into little-endian memory");
         _stream = stream;
         _leaveOpen = leaveOpen;
         _source = sourceName;
         _options = options ?? new ParquetReaderOptions();
-        FileLength = stream.Length;
+        try
+        {
+            if (!stream.CanSeek || !stream.CanRead) throw new ArgumentException("the stream must be readable and seekable", nameof(stream));
+            if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("the PLAIN encoding is read into little-endian memory");
+            FileLength = stream.Length;
+            _footerOffset = ReadFooter(out _meta);
+            ResolveSchema();
+            Dimension = ResolveDimension();
+            ValidateRowGroups();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
 
+    // Checks the magics and the footer length, parses the footer into meta and returns its offset.
+    private long ReadFooter(out FileMetaData meta)
+    {
         // "PAR1" <data> <FileMetaData> <4-byte LE length> "PAR1" (parquet-format README "File Format").
         if (FileLength < 12) throw Error(0, $"file is {FileLength} bytes, shorter than the 12 of an empty Parquet file");
         Span<byte> head = stackalloc byte[4];
@@ -82,28 +93,25 @@ public sealed class ParquetVectorReader : IDisposable
             throw Error(FileLength - 8, $"footer length {footerLength} exceeds the {FileLength - 12} bytes between the magics");
         if (footerLength > _options.MaxFooterSize)
             throw Error(FileLength - 8, $"footer length {footerLength} exceeds the limit of {_options.MaxFooterSize}");
-        _footerOffset = FileLength - 8 - footerLength;
+        long footerOffset = FileLength - 8 - footerLength;
 
         _chunk.Reset();
         Span<byte> footer = _chunk.GetSpan((int)footerLength)[..(int)footerLength];
-        ReadAt(_footerOffset, footer);
+        ReadAt(footerOffset, footer);
         Span<short> ids = stackalloc short[CompactReader.MaxDepth];
-        var reader = new CompactReader(footer, _footerOffset, ids);
+        var reader = new CompactReader(footer, footerOffset, ids);
         try
         {
-            _meta = FooterCodec.ReadFileMetaData(ref reader);
+            meta = FooterCodec.ReadFileMetaData(ref reader);
         }
         catch (CompactProtocolException e)
         {
             throw Error(e.Offset, $"footer: {e.Message}");
         }
         if (reader.Position != footerLength)
-            throw Error(_footerOffset + reader.Position, $"footer ends {footerLength - reader.Position} bytes before its declared length");
-        if (_meta.Version is not (1 or 2)) throw Error(_footerOffset, $"FileMetaData.version is {_meta.Version}, expected 1 or 2");
-
-        ResolveSchema();
-        Dimension = ResolveDimension();
-        ValidateRowGroups();
+            throw Error(footerOffset + reader.Position, $"footer ends {footerLength - reader.Position} bytes before its declared length");
+        if (meta.Version is not (1 or 2)) throw Error(footerOffset, $"FileMetaData.version is {meta.Version}, expected 1 or 2");
+        return footerOffset;
     }
 
     /// <summary>Size of the file in bytes.</summary>
@@ -129,8 +137,10 @@ public sealed class ParquetVectorReader : IDisposable
     public IReadOnlyList<KeyValuePair<string, string?>> KeyValueMetadata => _meta.KeyValueMetadata;
 
     /// <summary>Decodes row group <paramref name="index"/> into <paramref name="destination"/> (cleared first) or a
-    /// new buffer, and returns it.</summary>
-    /// <exception cref="ParquetFormatException">A page is corrupt, truncated or inconsistent with the footer.</exception>
+    /// new buffer, and returns it. The buffer grows as pages decode: the footer's row count sizes it only as far as
+    /// the vector column chunk's bytes could hold that many PLAIN rows.</summary>
+    /// <exception cref="ParquetFormatException">A page is corrupt, truncated or inconsistent with the footer, or the
+    /// row group's metadata passes <see cref="ParquetReaderOptions.MaxRowGroupMetadataBytes"/>.</exception>
     public VectorBatchBuffer ReadRowGroup(int index, VectorBatchBuffer? destination = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -143,7 +153,10 @@ public sealed class ParquetVectorReader : IDisposable
         destination.Clear();
         RowGroup group = _meta.RowGroups[index];
         int rows = (int)group.NumRows;
-        for (int column = 0; column < 4; column++) ReadColumnChunk(group.Columns[_leaves[column].Index].MetaData!, column, rows, destination);
+        // One allocation for a file of PLAIN vectors, never more than the chunk's bytes would hold (a compressed or
+        // dictionary-encoded chunk may hold more; the buffer then grows as its pages decode).
+        destination.Reserve((int)Math.Min(rows, group.Columns[_leaves[VectorColumn].Index].MetaData!.TotalCompressedSize / (4L * Dimension)));
+        for (int column = 0; column < 4; column++) ReadColumnChunk(group.Columns[_leaves[column].Index].MetaData!, index, column, rows, destination);
         destination.SetCount(rows);
         return destination;
     }
@@ -315,9 +328,7 @@ public sealed class ParquetVectorReader : IDisposable
                 long expected = column == VectorColumn ? group.NumRows * Dimension : group.NumRows;
                 if (m.NumValues != expected)
                     throw Error(_footerOffset, $"{where} column '{name}' holds {m.NumValues} values, expected {expected} for {group.NumRows} rows");
-                long start = m.DictionaryPageOffset ?? m.DataPageOffset;
-                if (m.DictionaryPageOffset is { } dictionary && dictionary >= m.DataPageOffset)
-                    throw Error(_footerOffset, $"{where} column '{name}': dictionary page offset {dictionary} is not before the data page offset {m.DataPageOffset}");
+                long start = ChunkStart(m);
                 if (start < 4 || m.TotalCompressedSize <= 0 || m.TotalCompressedSize > _footerOffset - start)
                     throw Error(_footerOffset, $"{where} column '{name}': bytes {start}..{start + m.TotalCompressedSize} are not between the leading magic and the footer at {_footerOffset}");
                 if (m.DataPageOffset - start >= m.TotalCompressedSize)
@@ -327,11 +338,20 @@ public sealed class ParquetVectorReader : IDisposable
         if (total != _meta.NumRows) throw Error(_footerOffset, $"FileMetaData.num_rows is {_meta.NumRows} but the row groups hold {total}");
     }
 
+    // Where a column chunk's pages begin: at the dictionary page when its offset lies before the first data page,
+    // else at that data page. An offset of 0 (older parquet-mr writes it for "no dictionary offset", with the
+    // dictionary page at data_page_offset) or one at or past the data page is ignored, as parquet-java's
+    // ColumnChunkMetaData.getStartingPos and Arrow's ComputeColumnChunkRange ignore it (PARQUET-1402,
+    // ARROW-5322); a dictionary page is recognised by its page type wherever the chunk begins.
+    private static long ChunkStart(ColumnMetaData m) =>
+        m.DictionaryPageOffset is { } dictionary && dictionary > 0 && dictionary < m.DataPageOffset ? dictionary : m.DataPageOffset;
+
     // ---- pages ----
 
     /// <summary>Per-chunk decoding state.</summary>
     private struct ChunkState
     {
+        public int RowGroup;
         public int Rows;            // rows completed (flat columns: values including nulls)
         public long Values;         // level entries seen
         public int Elements;        // vector: floats written; current row's length in RowLength
@@ -345,11 +365,11 @@ public sealed class ParquetVectorReader : IDisposable
         public int[] DictionaryOffsets;
     }
 
-    private void ReadColumnChunk(ColumnMetaData m, int column, int rows, VectorBatchBuffer destination)
+    private void ReadColumnChunk(ColumnMetaData m, int group, int column, int rows, VectorBatchBuffer destination)
     {
         Leaf leaf = _leaves[column];
         string name = string.Join('.', leaf.Path);
-        long start = m.DictionaryPageOffset ?? m.DataPageOffset;
+        long start = ChunkStart(m);
         int length = m.TotalCompressedSize <= int.MaxValue ? (int)m.TotalCompressedSize
             : throw Error(start, $"column '{name}' chunk of {m.TotalCompressedSize} bytes is too large");
         _chunk.Reset();
@@ -357,7 +377,7 @@ public sealed class ParquetVectorReader : IDisposable
         ReadAt(start, _chunk.Written);
         if (column == MetadataColumn) destination.ResetMetadata();
 
-        var state = new ChunkState { DictionaryLongs = [], DictionaryFloats = [], DictionaryBytes = [], DictionaryOffsets = [] };
+        var state = new ChunkState { RowGroup = group, DictionaryLongs = [], DictionaryFloats = [], DictionaryBytes = [], DictionaryOffsets = [] };
         long uncompressedTotal = 0;
         int pos = 0;
         int pages = 0;
@@ -476,15 +496,9 @@ public sealed class ParquetVectorReader : IDisposable
         int p = 0;
         Span<byte> rep = default, def = default;
         if (leaf.MaxRepetition > 0)
-        {
-            rep = Grow(ref _repLevels, numValues);
-            p = ReadLevels(body, p, header.RepetitionLevelEncoding, leaf.MaxRepetition, rep, offset, name, "repetition");
-        }
+            p = ReadLevels(body, p, header.RepetitionLevelEncoding, leaf.MaxRepetition, ref _repLevels, numValues, out rep, offset, name, "repetition");
         if (leaf.MaxDefinition > 0)
-        {
-            def = Grow(ref _defLevels, numValues);
-            p = ReadLevels(body, p, header.DefinitionLevelEncoding, leaf.MaxDefinition, def, offset, name, "definition");
-        }
+            p = ReadLevels(body, p, header.DefinitionLevelEncoding, leaf.MaxDefinition, ref _defLevels, numValues, out def, offset, name, "definition");
         ReadOnlySpan<byte> values = body[p..];
         long valuesOffset = offset + p;
         int present = numValues;
@@ -500,15 +514,16 @@ public sealed class ParquetVectorReader : IDisposable
                     while (def[firstNull] == leaf.MaxDefinition) firstNull++;
                     throw Error(offset, $"column '{name}': row {state.Rows + firstNull} is null; the snapshot schema has no null {name}");
                 }
-                Span<long> output = (column == IdColumn ? destination.IdsFor(rows) : destination.TimestampsFor(rows)).Slice(state.Rows, numValues);
+                // The values are checked before the buffer grows to hold them.
                 if (header.Encoding == (int)ParquetEncoding.Plain)
                 {
                     CheckPlainLength(values.Length, (long)numValues * 8, valuesOffset, name);
-                    MemoryMarshal.Cast<byte, long>(values).CopyTo(output);
+                    MemoryMarshal.Cast<byte, long>(values).CopyTo(OutputFor(column, destination, state.Rows, numValues));
                 }
                 else
                 {
                     Span<uint> indices = ReadIndices(header.Encoding, values, numValues, ref state, valuesOffset, name);
+                    Span<long> output = OutputFor(column, destination, state.Rows, numValues);
                     for (int i = 0; i < indices.Length; i++) output[i] = state.DictionaryLongs[indices[i]];
                 }
                 state.Rows += numValues;
@@ -528,12 +543,13 @@ public sealed class ParquetVectorReader : IDisposable
                         destination.AppendMetadataNull(row);
                         continue;
                     }
+                    ReadOnlySpan<byte> value;
                     if (header.Encoding == (int)ParquetEncoding.Plain)
                     {
                         if (values.Length - q < 4) throw Error(valuesOffset + q, $"column '{name}': value length of row {row} is truncated");
                         uint len = BinaryPrimitives.ReadUInt32LittleEndian(values[q..]);
                         if (len > (uint)(values.Length - q - 4)) throw Error(valuesOffset + q, $"column '{name}': value of {len} bytes in row {row} runs past the page");
-                        destination.AppendMetadata(row, values.Slice(q + 4, (int)len));
+                        value = values.Slice(q + 4, (int)len);
                         q += 4 + (int)len;
                     }
                     else
@@ -541,8 +557,17 @@ public sealed class ParquetVectorReader : IDisposable
                         uint k = indices[v];
                         // Entry k is a 4-byte length then its bytes, between offsets k and k + 1.
                         int from = state.DictionaryOffsets[k] + 4;
-                        destination.AppendMetadata(row, state.DictionaryBytes.AsSpan(from, state.DictionaryOffsets[k + 1] - from));
+                        value = state.DictionaryBytes.AsSpan(from, state.DictionaryOffsets[k + 1] - from);
                     }
+                    int limit = _options.MaxRowGroupMetadataBytes;
+                    if (value.Length > limit - destination.MetadataByteCount)
+                    {
+                        string fix = limit < Array.MaxLength
+                            ? $"raise ParquetReaderOptions.MaxRowGroupMetadataBytes (at most {Array.MaxLength}) or rewrite the file with smaller row groups"
+                            : "rewrite the file with smaller row groups (one row group's metadata must fit in one array)";
+                        throw Error(offset, $"row group {state.RowGroup} column '{name}': row {row} takes the metadata past {limit} bytes; {fix}");
+                    }
+                    destination.AppendMetadata(row, value);
                     v++;
                 }
                 if (header.Encoding == (int)ParquetEncoding.Plain && q != values.Length)
@@ -586,15 +611,16 @@ public sealed class ParquetVectorReader : IDisposable
             state.RowLength += end - i;
             i = end;
         }
-        Span<float> output = destination.VectorsFor(rows).Slice(state.Elements, present);
+        // The values are checked before the buffer grows to hold them.
         if (header.Encoding == (int)ParquetEncoding.Plain)
         {
             CheckPlainLength(values.Length, (long)present * 4, valuesOffset, name);
-            MemoryMarshal.Cast<byte, float>(values).CopyTo(output);
+            MemoryMarshal.Cast<byte, float>(values).CopyTo(destination.VectorsFor(state.Elements, present));
         }
         else
         {
             Span<uint> indices = ReadIndices(header.Encoding, values, present, ref state, valuesOffset, name);
+            Span<float> output = destination.VectorsFor(state.Elements, present);
             float[] dictionary = state.DictionaryFloats;
             for (int k = 0; k < indices.Length; k++) output[k] = dictionary[indices[k]];
         }
@@ -613,7 +639,10 @@ public sealed class ParquetVectorReader : IDisposable
         state.InRow = false;
     }
 
-    private int ReadLevels(ReadOnlySpan<byte> body, int p, int encoding, int max, Span<byte> output, long offset, string name, string kind)
+    // Decodes count levels into scratch (grown only once the runs are seen to hold them) and returns where the
+    // page continues.
+    private int ReadLevels(ReadOnlySpan<byte> body, int p, int encoding, int max, ref byte[] scratch, int count, out Span<byte> output,
+        long offset, string name, string kind)
     {
         if (encoding != (int)ParquetEncoding.Rle)
             throw Error(offset, $"column '{name}': {kind} levels use encoding {encoding}; only RLE is supported");
@@ -621,7 +650,11 @@ public sealed class ParquetVectorReader : IDisposable
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(body[p..]);
         if (length > (uint)(body.Length - p - 4))
             throw Error(offset + p, $"column '{name}': {kind} levels of {length} bytes run past the page ({body.Length - p - 4} bytes left)");
-        string? problem = RleBitPackedHybrid.Decode(body.Slice(p + 4, (int)length), RleBitPackedHybrid.BitWidth(max), (uint)max, output);
+        ReadOnlySpan<byte> runs = body.Slice(p + 4, (int)length);
+        int width = RleBitPackedHybrid.BitWidth(max);
+        string? problem = RleBitPackedHybrid.CheckRuns(runs, width, count);
+        output = problem is null ? Grow(ref scratch, count) : default;
+        problem ??= RleBitPackedHybrid.Decode(runs, width, (uint)max, output);
         if (problem is not null) throw Error(offset + p, $"column '{name}': {kind} levels: {problem}");
         return p + 4 + (int)length;
     }
@@ -631,16 +664,21 @@ public sealed class ParquetVectorReader : IDisposable
         if (encoding is not ((int)ParquetEncoding.RleDictionary or (int)ParquetEncoding.PlainDictionary))
             throw Error(offset, $"column '{name}': value encoding {encoding} is not supported (PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY are)");
         if (!state.HasDictionary) throw Error(offset, $"column '{name}': dictionary-encoded page without a dictionary page");
-        Span<uint> indices = Grow(ref _indices, count);
-        if (count == 0) return indices;
+        if (count == 0) return default;
         if (values.Length < 1) throw Error(offset, $"column '{name}': dictionary indices' bit width is missing");
         int width = values[0];
         if (width > 32) throw Error(offset, $"column '{name}': dictionary index bit width {width} exceeds 32");
         if (state.DictionaryCount == 0) throw Error(offset, $"column '{name}': indices into an empty dictionary");
-        string? problem = RleBitPackedHybrid.Decode(values[1..], width, (uint)(state.DictionaryCount - 1), indices);
+        // The runs must hold count indices before room for them is made.
+        string? problem = RleBitPackedHybrid.CheckRuns(values[1..], width, count);
+        Span<uint> indices = problem is null ? Grow(ref _indices, count) : default;
+        problem ??= RleBitPackedHybrid.Decode(values[1..], width, (uint)(state.DictionaryCount - 1), indices);
         if (problem is not null) throw Error(offset + 1, $"column '{name}': dictionary indices: {problem}");
         return indices;
     }
+
+    private static Span<long> OutputFor(int column, VectorBatchBuffer destination, int start, int count) =>
+        column == IdColumn ? destination.IdsFor(start, count) : destination.TimestampsFor(start, count);
 
     private void CheckPlainLength(int actual, long expected, long offset, string name)
     {

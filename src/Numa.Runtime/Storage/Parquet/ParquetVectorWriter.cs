@@ -1,4 +1,4 @@
-// Writes vector rows as a Parquet file: row groups of a configured size, data page v1, PLAIN values,
+// Writes vector rows as a Parquet file: row groups of a configured rows and bytes, data page v1, PLAIN values,
 // RLE/bit-packed levels, SNAPPY/GZIP/no compression, page CRCs, id statistics, the footer.
 using System.Buffers.Binary;
 using System.Globalization;
@@ -11,8 +11,9 @@ namespace Numa.Storage.Parquet;
 /// Streams rows of the <see cref="VectorSchema"/> into a Parquet file (parquet-format README "File Format":
 /// <c>PAR1</c>, column chunks of each row group, <c>FileMetaData</c>, its 4-byte LE length, <c>PAR1</c>).
 /// Each column chunk is data page v1 pages ("Data Pages") with PLAIN values and RLE levels; pages end on row
-/// boundaries. Rows are buffered until <see cref="ParquetWriterOptions.RowGroupSize"/> rows are there, then
-/// written as one row group; <see cref="Finish"/> writes the rest and the footer. Offsets in the file count from
+/// boundaries. Rows are buffered until a row group is full — <see cref="ParquetWriterOptions.RowGroupSize"/> rows,
+/// or as many as fit in <see cref="ParquetWriterOptions.MaxRowGroupBytes"/> of vectors and metadata — then written
+/// as one row group; <see cref="Finish"/> writes the rest and the footer. Offsets in the file count from
 /// the stream's position at construction. The writer does not own the stream. Not thread-safe.
 /// Written by hand because Parquet.Net and ParquetSharp do not restore here (shared ENVIRONMENT.md).
 /// </summary>
@@ -23,6 +24,7 @@ public sealed class ParquetVectorWriter : IDisposable
     private readonly Stream _stream;
     private readonly ParquetWriterOptions _options;
     private readonly VectorBatchBuffer _pending;
+    private readonly int _groupRows;   // RowGroupSize, or fewer where that many vectors would pass MaxRowGroupBytes
     private readonly List<RowGroup> _rowGroups = [];
     private readonly CompactWriter _thrift = new();
     private readonly PageBuffer _page = new();
@@ -44,10 +46,13 @@ public sealed class ParquetVectorWriter : IDisposable
         _options = options ?? new ParquetWriterOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.RowGroupSize, 1, "options.RowGroupSize");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PageSize, 1, "options.PageSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxRowGroupBytes, 1, "options.MaxRowGroupBytes");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxRowGroupBytes, Array.MaxLength, "options.MaxRowGroupBytes");
         if (!Enum.IsDefined(_options.Compression)) throw new ArgumentOutOfRangeException(nameof(options), _options.Compression, "unknown compression");
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("the PLAIN encoding is written from little-endian memory");
         _stream = stream;
         Dimension = dimension;
+        _groupRows = (int)Math.Min(_options.RowGroupSize, Math.Max(1, _options.MaxRowGroupBytes / (4L * dimension)));
         _pending = new VectorBatchBuffer(dimension);
         Append(Magic);
     }
@@ -64,8 +69,10 @@ public sealed class ParquetVectorWriter : IDisposable
     /// <summary>Bytes written to the stream so far.</summary>
     public long BytesWritten => _position;
 
-    /// <summary>Adds <paramref name="rows"/>, writing a row group whenever <see cref="ParquetWriterOptions.RowGroupSize"/>
-    /// rows are buffered. Full row groups are encoded straight from the batch's spans.</summary>
+    /// <summary>Adds <paramref name="rows"/>, writing a row group whenever one is full: at
+    /// <see cref="ParquetWriterOptions.RowGroupSize"/> rows, or before the row that would take its vectors and
+    /// metadata past <see cref="ParquetWriterOptions.MaxRowGroupBytes"/>. Row groups that lie wholly inside the
+    /// batch are encoded straight from its spans.</summary>
     /// <exception cref="ArgumentException">The batch's dimension differs from the writer's.</exception>
     /// <exception cref="InvalidOperationException">The file is finished.</exception>
     public void Write(in VectorBatch rows)
@@ -73,25 +80,25 @@ public sealed class ParquetVectorWriter : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_finished) throw new InvalidOperationException("the file is finished");
         if (rows.Dimension != Dimension) throw new ArgumentException($"batch dimension {rows.Dimension}, file dimension {Dimension}", nameof(rows));
-        int size = _options.RowGroupSize;
         int start = 0;
-        if (_pending.Count > 0)
+        while (start < rows.Count)
         {
-            int take = Math.Min(size - _pending.Count, rows.Count);
-            _pending.Append(rows.Slice(0, take));
-            start = take;
-            if (_pending.Count == size)
+            int take = RowsThatFit(rows, start, out bool full);
+            if (_pending.Count == 0 && full)
             {
-                WriteRowGroup(_pending.AsBatch());
-                _pending.Clear();
+                WriteRowGroup(rows.Slice(start, take));
             }
+            else
+            {
+                _pending.Append(rows.Slice(start, take));
+                if (full)
+                {
+                    WriteRowGroup(_pending.AsBatch());
+                    _pending.Clear();
+                }
+            }
+            start += take;
         }
-        while (rows.Count - start >= size)
-        {
-            WriteRowGroup(rows.Slice(start, size));
-            start += size;
-        }
-        if (start < rows.Count) _pending.Append(rows.Slice(start, rows.Count - start));
         _rows += rows.Count;
     }
 
@@ -134,6 +141,37 @@ public sealed class ParquetVectorWriter : IDisposable
         _disposed = true;
         _page.Dispose();
         _compressed.Dispose();
+    }
+
+    // How many rows from rows[start..] join the row group being built (the buffered rows; at least one row when
+    // none is buffered); full when the group takes no row after them.
+    private int RowsThatFit(in VectorBatch rows, int start, out bool full)
+    {
+        long rowVector = 4L * Dimension;
+        int buffered = _pending.Count;
+        int candidates = Math.Min(_groupRows - buffered, rows.Count - start);
+        long bytes = buffered * rowVector + _pending.MetadataByteCount;
+        int take = 0;
+        if (rows.MetadataOffsets.IsEmpty)
+        {
+            // No metadata: _groupRows already keeps the vectors within MaxRowGroupBytes.
+            take = candidates;
+        }
+        else
+        {
+            for (; take < candidates; take++)
+            {
+                long row = rowVector + rows.Metadata(start + take).Length;
+                if (buffered + take > 0 && bytes + row > _options.MaxRowGroupBytes)
+                {
+                    full = true;
+                    return take;
+                }
+                bytes += row;
+            }
+        }
+        full = buffered + take == _groupRows;
+        return take;
     }
 
     private void WriteRowGroup(VectorBatch rows)

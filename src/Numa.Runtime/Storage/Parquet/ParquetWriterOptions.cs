@@ -1,4 +1,4 @@
-// Options of ParquetVectorWriter: row group and page sizes, compression, the created_by string.
+// Options of ParquetVectorWriter: row group rows and bytes, page size, compression, the created_by string.
 using System.Reflection;
 
 namespace Numa.Storage.Parquet;
@@ -6,8 +6,15 @@ namespace Numa.Storage.Parquet;
 /// <summary>Options of <see cref="ParquetVectorWriter"/>.</summary>
 public sealed class ParquetWriterOptions
 {
-    /// <summary>Rows per row group (the last one may hold fewer); ≥ 1. Default 32,768.</summary>
+    /// <summary>Most rows per row group; ≥ 1. A row group ends at this many rows or at
+    /// <see cref="MaxRowGroupBytes"/>, whichever comes first (the last one may hold fewer). Default 32,768.</summary>
     public int RowGroupSize { get; init; } = 32_768;
+
+    /// <summary>Most bytes of vectors (4 × dimension per row) and metadata values (UTF-8) one row group holds;
+    /// 1 .. <see cref="Array.MaxLength"/>. A row group ends before the row that would take it past this size, but
+    /// holds at least one row; so with dimension d it holds at most max(1, MaxRowGroupBytes / (4 × d)) rows. This
+    /// bounds the rows the writer buffers and keeps every row group within the reader's arrays. Default 1 GiB.</summary>
+    public int MaxRowGroupBytes { get; init; } = 1 << 30;
 
     /// <summary>Target bytes of encoded values per data page before compression; pages end on row boundaries,
     /// so a page holds at least one row. Default 1 MiB.</summary>

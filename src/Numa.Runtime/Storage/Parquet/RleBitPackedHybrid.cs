@@ -115,6 +115,41 @@ internal static class RleBitPackedHybrid
         return null;
     }
 
+    /// <summary>
+    /// Checks, from the run headers alone, that <paramref name="data"/> (runs only, as for <see cref="Decode"/>)
+    /// holds at least <paramref name="count"/> values with every byte they need present, so a caller can make room
+    /// for a declared count only once the data is seen to hold it. The values themselves are left to
+    /// <see cref="Decode"/>.
+    /// </summary>
+    /// <returns>Null when the runs hold the values, otherwise what is wrong.</returns>
+    public static string? CheckRuns(ReadOnlySpan<byte> data, int bitWidth, int count)
+    {
+        int pos = 0, byteWidth = (bitWidth + 7) / 8;
+        long n = 0;
+        while (n < count)
+        {
+            if (!TryReadVarint(data, ref pos, out ulong header)) return $"run header at byte {pos} is truncated ({n} of {count} values)";
+            ulong runs = header >> 1;
+            if ((header & 1) == 0)
+            {
+                if (runs == 0 || runs > int.MaxValue) return $"RLE run of {runs} values";
+                if (data.Length - pos < byteWidth) return "RLE run value is truncated";
+                pos += byteWidth;
+                n += (long)runs;
+            }
+            else
+            {
+                if (runs == 0 || runs * 8 > int.MaxValue) return $"bit-packed run of {runs} groups";
+                long take = Math.Min((long)runs * 8, count - n);
+                long bytes = Math.Min((long)runs * bitWidth, (take * bitWidth + 7) / 8);
+                if (data.Length - pos < bytes) return $"bit-packed run of {runs * 8} values needs {bytes} bytes, {data.Length - pos} left";
+                pos += (int)Math.Min((long)runs * bitWidth, data.Length - pos);
+                n += take;
+            }
+        }
+        return null;
+    }
+
     private static int RunLength(ReadOnlySpan<byte> values, int start)
     {
         byte v = values[start];

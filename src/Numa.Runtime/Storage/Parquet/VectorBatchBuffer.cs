@@ -48,10 +48,16 @@ public sealed class VectorBatchBuffer
 
     /// <summary>Copies all rows of <paramref name="rows"/> to the end.</summary>
     /// <exception cref="ArgumentException">The batch's dimension differs.</exception>
+    /// <exception cref="InvalidOperationException">The rows would not fit: more than <see cref="Array.MaxLength"/>
+    /// floats of vectors or bytes of metadata in all. Nothing is appended then.</exception>
     public void Append(in VectorBatch rows)
     {
         if (rows.Dimension != Dimension) throw new ArgumentException($"dimension {rows.Dimension}, buffer holds {Dimension}", nameof(rows));
         int n = rows.Count;
+        long bytes = _byteCount;
+        for (int i = 0; i < n; i++) bytes += rows.Metadata(i).Length;
+        if (bytes > Array.MaxLength)
+            throw new InvalidOperationException($"{bytes} bytes of metadata exceed the largest array");
         EnsureCapacity(_count + n);
         rows.Ids.CopyTo(_ids.AsSpan(_count));
         rows.Vectors.CopyTo(_vectors.AsSpan(_count * Dimension));
@@ -64,25 +70,35 @@ public sealed class VectorBatchBuffer
         _count += n;
     }
 
-    // ---- filled column by column by ParquetVectorReader; Count is set once every column is complete ----
+    // ---- filled column by column by ParquetVectorReader; Count is set once every column is complete. Each
+    // column's arrays grow as its values are decoded, so neither a footer's row count nor another column's
+    // values size them. ----
 
-    internal Span<long> IdsFor(int rows)
+    /// <summary>Grows every column to hold <paramref name="rows"/> rows (a hint; they grow further as needed).</summary>
+    internal void Reserve(int rows) => EnsureCapacity(rows);
+
+    internal Span<long> IdsFor(int start, int count)
     {
-        EnsureCapacity(rows);
-        return _ids.AsSpan(0, rows);
+        Grow(ref _ids, (long)start + count);
+        return _ids.AsSpan(start, count);
     }
 
-    internal Span<long> TimestampsFor(int rows)
+    internal Span<long> TimestampsFor(int start, int count)
     {
-        EnsureCapacity(rows);
-        return _timestamps.AsSpan(0, rows);
+        Grow(ref _timestamps, (long)start + count);
+        return _timestamps.AsSpan(start, count);
     }
 
-    internal Span<float> VectorsFor(int rows)
+    /// <summary>Floats <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 of the
+    /// vector column.</summary>
+    internal Span<float> VectorsFor(int start, int count)
     {
-        EnsureCapacity(rows);
-        return _vectors.AsSpan(0, rows * Dimension);
+        Grow(ref _vectors, (long)start + count);
+        return _vectors.AsSpan(start, count);
     }
+
+    /// <summary>Bytes of metadata held (by the reader: of the row group being decoded).</summary>
+    internal int MetadataByteCount => _byteCount;
 
     /// <summary>Starts the metadata column over (the reader's first metadata value is row 0).</summary>
     internal void ResetMetadata()
@@ -93,7 +109,7 @@ public sealed class VectorBatchBuffer
 
     internal void AppendMetadataNull(int row)
     {
-        EnsureCapacity(row + 1);
+        GrowMetadataRows(row + 1);
         if (!_anyNull)
         {
             // Rows before the first null were present.
@@ -106,7 +122,7 @@ public sealed class VectorBatchBuffer
 
     internal void AppendMetadata(int row, ReadOnlySpan<byte> value)
     {
-        EnsureCapacity(row + 1);
+        GrowMetadataRows(row + 1);
         if (_anyNull) _validity[row >> 3] |= (byte)(1 << (row & 7));
         if (_bytes.Length - _byteCount < value.Length)
             Array.Resize(ref _bytes, (int)Math.Min(Array.MaxLength, Math.Max((long)_byteCount + value.Length, 2L * _bytes.Length + 1024)));
@@ -119,14 +135,24 @@ public sealed class VectorBatchBuffer
 
     private void EnsureCapacity(int rows)
     {
-        if (rows <= _ids.Length) return;
         if ((long)rows * Dimension > Array.MaxLength)
             throw new InvalidOperationException($"{rows} rows of dimension {Dimension} exceed the largest array");
-        int capacity = (int)Math.Min(Math.Max(rows, 2L * _ids.Length), Array.MaxLength / Dimension);
-        Array.Resize(ref _ids, capacity);
-        Array.Resize(ref _vectors, capacity * Dimension);
-        Array.Resize(ref _timestamps, capacity);
-        Array.Resize(ref _offsets, capacity + 1);
-        Array.Resize(ref _validity, (capacity + 7) / 8 + 1);
+        Grow(ref _ids, rows);
+        Grow(ref _vectors, (long)rows * Dimension);
+        Grow(ref _timestamps, rows);
+        GrowMetadataRows(rows);
+    }
+
+    private void GrowMetadataRows(int rows)
+    {
+        Grow(ref _offsets, rows + 1L);
+        Grow(ref _validity, (rows + 7L) / 8 + 1);
+    }
+
+    // At least `needed` (≤ Array.MaxLength) elements, doubling so that appends cost amortised O(1).
+    private static void Grow<T>(ref T[] array, long needed)
+    {
+        if (needed <= array.Length) return;
+        Array.Resize(ref array, (int)Math.Min(Math.Max(needed, 2L * array.Length), Array.MaxLength));
     }
 }

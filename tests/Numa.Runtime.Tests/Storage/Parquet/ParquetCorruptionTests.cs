@@ -1,8 +1,12 @@
 // Damaged files: every truncation and every single-bit flip of a file is either refused with a
 // ParquetFormatException or (for bytes no reader needs, such as created_by) reads back the same rows; never
-// different rows, never another exception. Plus targeted malformations with the message and offset expected.
+// different rows, never another exception. Plus targeted malformations with the message and offset expected,
+// footers and pages that claim far more values than they hold (refused without allocating for the claim), and the
+// stream a refused file leaves behind.
 using System.Buffers.Binary;
+using System.Text;
 using Numa.Storage.Parquet;
+using Numa.Storage.Parquet.Thrift;
 
 namespace Numa.Tests.Storage.Parquet;
 
@@ -102,6 +106,70 @@ public sealed class ParquetCorruptionTests
         Assert.Contains("column 'id'", e.Problem);
         Assert.Contains("PLAIN values take 80 bytes, expected 72", e.Problem);
     }
+
+    [Fact]
+    public void A_footer_claiming_millions_of_rows_is_refused_without_allocating_for_them()
+    {
+        // 1 KiB of file whose footer claims 16,777,216 rows of dimension 127 (8.5 GB decoded); the pages hold one.
+        const long claimed = 1 << 24;
+        byte[] file = TestRows.Write(TestRows.Build(1, 127).AsBatch(), new ParquetWriterOptions { Compression = ParquetCompression.Uncompressed });
+        FileMetaData meta = TestFiles.Footer(file);
+        meta.NumRows = meta.RowGroups[0].NumRows = claimed;
+        for (int c = 0; c < 4; c++) meta.RowGroups[0].Columns[c].MetaData!.NumValues = c == 1 ? claimed * 127 : claimed;
+        byte[] bad = TestFiles.WithFooter(file, meta);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ParquetFormatException e = Read(bad, 127);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes for a {bad.Length}-byte file");
+        Assert.Contains("column 'id': pages hold 1 values, the column chunk declares 16777216", e.Problem);
+    }
+
+    [Fact]
+    public void A_page_claiming_more_levels_than_its_runs_hold_is_refused_before_they_are_allocated()
+    {
+        // 2^20 rows of dimension 127: the id column really holds them (one RLE run of dictionary index 0), but the
+        // vector column's one page, which holds one row's levels, declares all 133,169,152 values.
+        const int rows = 1 << 20, dim = 127;
+        byte[] file = TestRows.Write(TestRows.Build(1, dim).AsBatch(),
+            new ParquetWriterOptions { Compression = ParquetCompression.Uncompressed, PageChecksums = false });
+        byte[] vectorBody = TestFiles.FirstPageBody(file, 1);
+        file = TestFiles.WithChunk(file, 0, dictionary: true,
+            TestFiles.DictionaryPage(1, new byte[8]), TestFiles.DataPage(rows, ParquetEncoding.RleDictionary, [1, .. TestFiles.Run(rows, 0)]));
+        file = TestFiles.WithChunk(file, 1, dictionary: false, TestFiles.DataPage(rows * dim, ParquetEncoding.Plain, vectorBody));
+        FileMetaData meta = TestFiles.Footer(file);
+        meta.NumRows = meta.RowGroups[0].NumRows = rows;
+        for (int c = 0; c < 4; c++) meta.RowGroups[0].Columns[c].MetaData!.NumValues = c == 1 ? (long)rows * dim : rows;
+        byte[] bad = TestFiles.WithFooter(file, meta);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ParquetFormatException e = Read(bad, dim);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The ids (8 MiB) and their indices (4 MiB) are decoded; the 2 × 133 MB of levels the page claims are not,
+        // nor the 532 MB of vectors its row count would take.
+        Assert.True(allocated < 16 << 20, $"allocated {allocated} bytes for a {bad.Length}-byte file");
+        Assert.Contains("column 'vector.list.element': repetition levels: run header at byte", e.Problem);
+        Assert.Contains($"of {rows * dim} values", e.Problem);
+    }
+
+    [Fact]
+    public void A_stream_the_reader_owns_is_closed_when_the_constructor_throws()
+    {
+        using var directory = new TempDirectory();
+        string path = Path.Combine(directory.Path, "junk.parquet");
+        File.WriteAllBytes(path, Encoding.ASCII.GetBytes("PAR1 this is not a parquet file PAR1"));
+
+        var owned = new FileStream(path, FileMode.Open, FileAccess.Read);
+        Assert.Throws<ParquetFormatException>(() => new ParquetVectorReader(owned, path));
+        Assert.False(owned.CanRead);
+
+        using var kept = new FileStream(path, FileMode.Open, FileAccess.Read);
+        Assert.Throws<ParquetFormatException>(() => new ParquetVectorReader(kept, path, leaveOpen: true));
+        Assert.True(kept.CanRead);
+    }
+
+    private static ParquetFormatException Read(byte[] file, int dim) =>
+        Assert.Throws<ParquetFormatException>(() => TestRows.ReadAll(file, dim));
 
     private static ParquetFormatException Read(byte[] file) =>
         Assert.Throws<ParquetFormatException>(() => TestRows.ReadAll(file, 2));

@@ -1,5 +1,6 @@
 // What the writer writes, the reader restores exactly: every codec, several row groups and pages, nulls, short
-// and long vectors, batches cut anywhere.
+// and long vectors, batches cut anywhere, row groups cut by bytes. Options out of range are refused.
+using System.Text;
 using Numa.Storage.Parquet;
 
 namespace Numa.Tests.Storage.Parquet;
@@ -75,6 +76,86 @@ public sealed class ParquetRoundTripTests
         Assert.Equal(0, reader.RowCount);
         Assert.Equal(0, reader.RowGroupCount);
         Assert.Equal(5, reader.Dimension);
+    }
+
+    [Fact]
+    public void Row_groups_hold_no_more_vectors_than_MaxRowGroupBytes()
+    {
+        // Dimension 16 is 64 bytes a row: 1,000 bytes hold 15 rows, fewer than RowGroupSize.
+        VectorBatchBuffer rows = TestRows.Build(40, 16, withMetadata: false);
+        byte[] file = TestRows.Write(rows.AsBatch(), new ParquetWriterOptions { RowGroupSize = 100, MaxRowGroupBytes = 1_000 });
+        using (var reader = new ParquetVectorReader(new MemoryStream(file), "t.parquet"))
+            Assert.Equal([15, 15, 10], Enumerable.Range(0, reader.RowGroupCount).Select(reader.GetRowGroupRowCount));
+        TestRows.Equal(rows.AsBatch(), TestRows.ReadAll(file, 16).AsBatch());
+
+        // A row larger than the limit is a row group of its own.
+        VectorBatchBuffer wide = TestRows.Build(3, 300, withMetadata: false);
+        byte[] wideFile = TestRows.Write(wide.AsBatch(), new ParquetWriterOptions { MaxRowGroupBytes = 1_000 });
+        using (var reader = new ParquetVectorReader(new MemoryStream(wideFile), "t.parquet"))
+            Assert.Equal([1, 1, 1], Enumerable.Range(0, reader.RowGroupCount).Select(reader.GetRowGroupRowCount));
+        TestRows.Equal(wide.AsBatch(), TestRows.ReadAll(wideFile, 300).AsBatch());
+    }
+
+    [Fact]
+    public void Row_groups_end_before_their_metadata_passes_MaxRowGroupBytes_whatever_the_batches()
+    {
+        // 50 rows of dimension 1 (4 bytes) and 100 bytes of metadata, but row 20 has 1,500 and row 40 none:
+        // 1,000 bytes hold 9 such rows, row 20 alone, and row 40 leaves room for a tenth.
+        const int count = 50;
+        var ids = new long[count];
+        var timestamps = new long[count];
+        var offsets = new int[count + 1];
+        var validity = new byte[(count + 7) / 8];
+        var bytes = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            ids[i] = i;
+            if (i != 40)
+            {
+                validity[i >> 3] |= (byte)(1 << (i & 7));
+                bytes.Append((char)('a' + i % 26), i == 20 ? 1_500 : 100);
+            }
+            offsets[i + 1] = bytes.Length;
+        }
+        var rows = new VectorBatch(ids, new float[count], 1, timestamps, offsets, Encoding.ASCII.GetBytes(bytes.ToString()), validity);
+        var options = new ParquetWriterOptions { RowGroupSize = 30, MaxRowGroupBytes = 1_000 };
+        byte[] whole = TestRows.Write(rows, options);
+
+        using (var reader = new ParquetVectorReader(new MemoryStream(whole), "t.parquet"))
+            Assert.Equal([9, 9, 2, 1, 9, 9, 10, 1], Enumerable.Range(0, reader.RowGroupCount).Select(reader.GetRowGroupRowCount));
+        TestRows.Equal(rows, TestRows.ReadAll(whole, 1).AsBatch());
+
+        // Through the buffer (batches that end inside a row group, or just before the row that would not fit)
+        // the row groups are the same.
+        using var stream = new MemoryStream();
+        using (var writer = new ParquetVectorWriter(stream, 1, options))
+        {
+            int[] cuts = [0, 3, 9, 19, 20, 21, 33, 49, 50];
+            for (int k = 0; k + 1 < cuts.Length; k++) writer.Write(rows.Slice(cuts[k], cuts[k + 1] - cuts[k]));
+            writer.Finish();
+            Assert.Equal(8, writer.RowGroupCount);
+        }
+        Assert.Equal(whole, stream.ToArray());
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused()
+    {
+        Assert.Equal("MaxPageSize", Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxPageSize = -1 }).ParamName);
+        Assert.Equal("MaxFooterSize", Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxFooterSize = 0 }).ParamName);
+        Assert.Equal("MaxRowGroupRows", Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxRowGroupRows = -5 }).ParamName);
+        Assert.Equal("MaxDimension", Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxDimension = 0 }).ParamName);
+        Assert.Equal("MaxRowGroupMetadataBytes",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxRowGroupMetadataBytes = 0 }).ParamName);
+        Assert.Equal("MaxRowGroupMetadataBytes",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxRowGroupMetadataBytes = Array.MaxLength + 1 }).ParamName);
+        Assert.Equal(1, new ParquetReaderOptions { MaxPageSize = 1 }.MaxPageSize);
+
+        foreach (int bad in new[] { 0, Array.MaxLength + 1 })
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetVectorWriter(new MemoryStream(), 2, new ParquetWriterOptions { MaxRowGroupBytes = bad }));
+            Assert.Equal("options.MaxRowGroupBytes", e.ParamName);
+        }
     }
 
     [Fact]
