@@ -623,11 +623,14 @@ public sealed unsafe class HnswIndex : IDisposable
         }
     }
 
-    /// <summary>Reads an index written by <see cref="Save"/>: no rebuild, the same graph and answers.</summary>
+    /// <summary>Reads an index written by <see cref="Save"/>: no rebuild, the same graph and answers. The file holds
+    /// the level generator's state, not <see cref="HnswOptions.Seed"/>: the loaded index's <see cref="Options"/> have
+    /// the default seed, yet further adds draw the same levels the saved index would have.</summary>
     /// <param name="path">The file.</param>
     /// <param name="arena">Where the loaded index lives; null: an arena on the calling thread's node.</param>
     /// <exception cref="VectorIndexFormatException">The file is truncated, corrupted (checksum mismatch, a field
-    /// out of range) or of an unknown version; the message names the offset and the field.</exception>
+    /// out of range, a vector <see cref="Add"/> would refuse) or of an unknown version; the message names the offset
+    /// and the field.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static HnswIndex Load(string path, NumaArena? arena = null)
     {

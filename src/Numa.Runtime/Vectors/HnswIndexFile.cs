@@ -1,7 +1,9 @@
 // The on-disk form of an HnswIndex (docs/vectors.md "File format"): a fixed header with its own CRC-32C, then
 // the slots, vectors and link lists, then a trailer with the body's length and CRC-32C. Loading checks the
-// header before allocating anything, every field as it is read, and the body checksum at the end.
+// header and every slot record (with the file length their levels imply) before allocating anything, every other
+// field as it is read, and the body checksum at the end.
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Numa.Memory;
 
 using Numa.Storage;
@@ -158,24 +160,32 @@ internal static unsafe class HnswIndexFile
         if (slots == 0 ? entryNode != -1 : entryNode < 0 || entryNode >= slots)
             throw new VectorIndexFormatException(path, 36, "entry node", $"{entryNode} is not a slot (slots: {slots})");
 
+        // The slot records are read twice: first to check every state and level and the file length the levels
+        // imply, before anything is allocated; then, from the start of the body again, to restore them.
+        Span<byte> slot = stackalloc byte[SlotBytes];
+        long upperInts = 0;
+        var scan = new Reader(file, path, HeaderBytes);
+        for (int i = 0; i < slots; i++)
+            upperInts += (long)ReadSlot(scan, slot, i, out _, out _) * (1 + options.M);
+        long bodyEnd = HeaderBytes + fixedBody + upperInts * sizeof(int);
+        if (bodyEnd + TrailerBytes != fileLength)
+            throw new VectorIndexFormatException(path, scan.Offset, "body length",
+                $"the slots' levels need {bodyEnd + TrailerBytes} bytes in all; the file has {fileLength}");
+        file.Position = HeaderBytes;
+
         var index = new HnswIndex(options, arena);
         try
         {
             var store = index.Store;
             var body = new Reader(file, path, HeaderBytes);
-            Span<byte> slot = stackalloc byte[SlotBytes];
-            long upperInts = 0;
+            long restoredInts = 0;
             for (int i = 0; i < slots; i++)
             {
                 long at = body.Offset;
-                body.Read(slot, "slot");
-                long id = BinaryPrimitives.ReadInt64LittleEndian(slot);
-                int state = BinaryPrimitives.ReadInt32LittleEndian(slot[8..]);
-                int level = BinaryPrimitives.ReadInt32LittleEndian(slot[12..]);
-                if (state is not (VectorStore.StateLive or VectorStore.StateDeleted))
-                    throw new VectorIndexFormatException(path, at + 8, $"state of slot {i}", $"{state} (expected 1 live or 2 deleted)");
-                if (level is < 0 or > HnswIndex.MaxLevel)
-                    throw new VectorIndexFormatException(path, at + 12, $"level of slot {i}", $"{level} (expected 0 to {HnswIndex.MaxLevel})");
+                int level = ReadSlot(body, slot, i, out long id, out int state);
+                restoredInts += (long)level * (1 + options.M);
+                if (restoredInts > upperInts)
+                    throw new VectorIndexFormatException(path, at + 12, $"level of slot {i}", $"{level}, more than the first read of the file found; the file changed while loading");
                 try
                 {
                     store.RestoreSlot(id, state);
@@ -185,16 +195,18 @@ internal static unsafe class HnswIndexFile
                     throw new VectorIndexFormatException(path, at, $"id of slot {i}", e.Message);
                 }
                 index.InitRestoredNode(i, level);
-                upperInts += (long)level * (1 + options.M);
             }
-            if (body.Offset + fixedBody - (long)slots * SlotBytes + upperInts * sizeof(int) + TrailerBytes != fileLength)
-                throw new VectorIndexFormatException(path, body.Offset, "body length",
-                    $"the slots' levels need {HeaderBytes + fixedBody + upperInts * sizeof(int) + TrailerBytes} bytes in all; the file has {fileLength}");
             if (slots > 0 && index.LevelOf(entryNode) != entryLevel)
                 throw new VectorIndexFormatException(path, 40, "entry level", $"{entryLevel}, but the entry node {entryNode} has level {index.LevelOf(entryNode)}");
 
-            int vectorBytes = options.Dimension * sizeof(float);
-            for (int i = 0; i < slots; i++) body.Read(new Span<byte>(store.Vector(i), vectorBytes), $"vector of slot {i}");
+            for (int i = 0; i < slots; i++)
+            {
+                long at = body.Offset;
+                var vector = new Span<float>(store.Vector(i), options.Dimension);
+                body.Read(MemoryMarshal.AsBytes(vector), $"vector of slot {i}");
+                if (store.Problem(vector) is { } problem)               // what Add refuses; tombstones still route searches
+                    throw new VectorIndexFormatException(path, at, $"vector of slot {i}", problem);
+            }
             for (int i = 0; i < slots; i++) ReadList(body, index.LinksOf(i, 0), m0, slots, $"level-0 links of slot {i}");
             for (int i = 0; i < slots; i++)
                 for (int layer = 1; layer <= index.LevelOf(i); layer++)
@@ -222,6 +234,21 @@ internal static unsafe class HnswIndexFile
             index.Dispose();
             throw;
         }
+    }
+
+    // One slot record {id, state, level}, its state and level checked; returns the level.
+    private static int ReadSlot(Reader body, Span<byte> record, int i, out long id, out int state)
+    {
+        long at = body.Offset;
+        body.Read(record, "slot");
+        id = BinaryPrimitives.ReadInt64LittleEndian(record);
+        state = BinaryPrimitives.ReadInt32LittleEndian(record[8..]);
+        int level = BinaryPrimitives.ReadInt32LittleEndian(record[12..]);
+        if (state is not (VectorStore.StateLive or VectorStore.StateDeleted))
+            throw new VectorIndexFormatException(body.Path, at + 8, $"state of slot {i}", $"{state} (expected 1 live or 2 deleted)");
+        if (level is < 0 or > HnswIndex.MaxLevel)
+            throw new VectorIndexFormatException(body.Path, at + 12, $"level of slot {i}", $"{level} (expected 0 to {HnswIndex.MaxLevel})");
+        return level;
     }
 
     private static void ReadList(Reader body, int* list, int max, int slots, string field, int owner = -1, HnswIndex? index = null, int layer = 0)

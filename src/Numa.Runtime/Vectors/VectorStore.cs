@@ -281,16 +281,24 @@ public sealed unsafe class VectorStore : IDisposable
 
     internal void CheckVector(ReadOnlySpan<float> vector, string parameter)
     {
+        if (Problem(vector) is { } problem) throw new ArgumentException(problem, parameter);
+    }
+
+    /// <summary>Why <paramref name="vector"/> cannot be stored (wrong dimension, NaN or ±∞, zero under cosine);
+    /// null when it can.</summary>
+    internal string? Problem(ReadOnlySpan<float> vector)
+    {
         if (vector.Length != Dimension)
-            throw new ArgumentException($"The vector has {vector.Length} elements; this collection's dimension is {Dimension}.", parameter);
+            return $"The vector has {vector.Length} elements; this collection's dimension is {Dimension}.";
         if (!float.IsFinite(TensorPrimitives.Sum(vector)))
         {
             for (int i = 0; i < vector.Length; i++)
                 if (!float.IsFinite(vector[i]))
-                    throw new ArgumentException($"The vector holds {vector[i]} at element {i}; only finite values are accepted.", parameter);
+                    return $"The vector holds {vector[i]} at element {i}; only finite values are accepted.";
         }
         if (Metric == VectorMetric.Cosine && TensorPrimitives.Norm(vector) == 0)
-            throw new ArgumentException("The vector is zero; its cosine distance is undefined.", parameter);
+            return "The vector is zero; its cosine distance is undefined.";
+        return null;
     }
 
     /// <summary>The query as the kernels want it: normalized into the context's buffer under cosine.</summary>

@@ -1,6 +1,9 @@
-// Save and load: a loaded index answers exactly as the saved one; a flipped byte anywhere, a truncated file or
-// another version is refused with an error naming the offset and the field.
+// Save and load: a loaded index answers exactly as the saved one; a flipped byte anywhere, a truncated file,
+// another version, slot levels the file is too short for, or a vector Add would refuse is rejected with an error
+// naming the offset and the field.
 using System.Buffers.Binary;
+using Numa.Memory;
+using Numa.Storage;
 using Numa.Vectors;
 
 namespace Numa.Tests.Vectors;
@@ -152,5 +155,118 @@ public sealed class HnswPersistenceTests : IDisposable
 
         Assert.Equal(0, loaded.Count);
         Assert.Empty(loaded.Search([1f, 2f, 3f], 3));
+    }
+
+    [Fact]
+    public void Slot_levels_the_file_is_too_short_for_are_refused_before_anything_is_allocated()
+    {
+        // 500 slots of M = 1024 all claiming level 31 want 500 × 31 × 1025 × 4 bytes (≈ 61 MiB) of upper lists; the
+        // file holds the fixed part only, with a valid header CRC.
+        const int slots = 500, m = 1024;
+        long fixedBody = (long)slots * (16 + sizeof(float) + (1 + 2 * m) * sizeof(int));
+        string path = Path.Combine(_folder, "levels.hnsw");
+        using (var file = File.Create(path))
+        {
+            file.Write(Header(dimension: 1, m, slots, entryNode: 0, entryLevel: 31));
+            var slot = new byte[16];
+            for (int i = 0; i < slots; i++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(slot, i);
+                BinaryPrimitives.WriteInt32LittleEndian(slot.AsSpan(8), 1);
+                BinaryPrimitives.WriteInt32LittleEndian(slot.AsSpan(12), HnswIndex.MaxLevel);
+                file.Write(slot);
+            }
+            file.SetLength(HnswIndexFile.HeaderBytes + fixedBody + HnswIndexFile.TrailerBytes);
+        }
+        var platform = NumaPlatform.Current;
+        using var arena = new NumaArena(platform, new NumaArenaOptions { Nodes = [platform.Topology.MemoryNodes[0].Id] });
+
+        var e = Assert.Throws<VectorIndexFormatException>(() => HnswIndex.Load(path, arena));
+
+        Assert.Equal("body length", e.Field);
+        Assert.Equal(HnswIndexFile.HeaderBytes + 16L * slots, e.Offset);
+        Assert.True(arena.ReservedBytes < 1 << 20, $"the arena reserved {arena.ReservedBytes} bytes before the file was refused");
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.L2Squared, float.NaN)]
+    [InlineData(VectorMetric.L2Squared, float.PositiveInfinity)]
+    [InlineData(VectorMetric.InnerProduct, float.NegativeInfinity)]
+    public void A_vector_component_add_would_refuse_is_refused_naming_the_slot(VectorMetric metric, float value)
+    {
+        string path = SaveSample(metric);
+        byte[] bytes = File.ReadAllBytes(path);
+        long vectorAt = HnswIndexFile.HeaderBytes + 16L * N + 41L * Dimension * sizeof(float);   // slot 41
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan((int)vectorAt + 5 * sizeof(float)), value);
+        RewriteBodyChecksum(bytes);
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<VectorIndexFormatException>(() => HnswIndex.Load(path));
+
+        Assert.Equal("vector of slot 41", e.Field);
+        Assert.Equal(vectorAt, e.Offset);
+        Assert.Contains($"holds {value} at element 5", e.Message);
+    }
+
+    [Fact]
+    public void A_zero_vector_under_cosine_is_refused_naming_the_slot()
+    {
+        string path = SaveSample(VectorMetric.Cosine);
+        byte[] bytes = File.ReadAllBytes(path);
+        int vectorAt = HnswIndexFile.HeaderBytes + 16 * N + 700 * Dimension * sizeof(float);      // slot 700, a tombstone
+        bytes.AsSpan(vectorAt, Dimension * sizeof(float)).Clear();
+        RewriteBodyChecksum(bytes);
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<VectorIndexFormatException>(() => HnswIndex.Load(path));
+
+        Assert.Equal("vector of slot 700", e.Field);
+        Assert.Equal(vectorAt, e.Offset);
+        Assert.Contains("zero", e.Message);
+    }
+
+    [Fact]
+    public void A_loaded_index_has_the_default_seed_and_draws_the_levels_the_saved_one_would()
+    {
+        using var original = HnswRecallTests.Build(new HnswOptions { Dimension = Dimension, M = 6, EfConstruction = 40, Seed = 7 }, s_data, 300);
+        string path = Path.Combine(_folder, "seed.hnsw");
+        original.Save(path);
+        using var loaded = HnswIndex.Load(path);
+
+        Assert.Equal(new HnswOptions { Dimension = Dimension }.Seed, loaded.Options.Seed);       // the seed is not stored; the generator state is
+        for (int i = 300; i < 400; i++)
+        {
+            original.Add(i, s_data.AsSpan(i * Dimension, Dimension));
+            loaded.Add(i, s_data.AsSpan(i * Dimension, Dimension));
+        }
+        Assert.Equal(original.TopLevel, loaded.TopLevel);
+        for (int q = 0; q < 20; q++)
+        {
+            var query = s_data.AsSpan((N + q) * Dimension, Dimension);
+            Assert.Equal(original.Search(query, 10), loaded.Search(query, 10));
+        }
+    }
+
+    private static byte[] Header(int dimension, int m, int slots, int entryNode, int entryLevel)
+    {
+        var header = new byte[HnswIndexFile.HeaderBytes];
+        "NUMAHNSW"u8.CopyTo(header);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), HnswIndexFile.Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), (uint)dimension);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), (uint)m);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), 10);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(28), 10);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(32), (uint)slots);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), entryNode);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(40), entryLevel);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(56), Crc32C.Compute(header.AsSpan(0, 56)));
+        return header;
+    }
+
+    // A deliberate edit must still pass the body CRC, so that the check under test is the one that refuses it.
+    private static void RewriteBodyChecksum(byte[] bytes)
+    {
+        int bodyEnd = bytes.Length - HnswIndexFile.TrailerBytes;
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bodyEnd + 8), Crc32C.Compute(bytes.AsSpan(HnswIndexFile.HeaderBytes, bodyEnd - HnswIndexFile.HeaderBytes)));
     }
 }
