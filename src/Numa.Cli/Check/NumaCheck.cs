@@ -1,5 +1,6 @@
 // The checks `numa check` runs on a new machine: memory lands on the node it was bound to, interleaving
-// spreads pages, pinned threads run where they were pinned. Everything is measured, nothing assumed.
+// spreads pages, pinned threads run where they were pinned. Everything is measured, nothing assumed; a kernel call
+// that is refused makes its own row FAIL (or n/a where it cannot matter), and the other checks still run.
 using System.Globalization;
 using Numa.Memory;
 using Numa.Native;
@@ -8,22 +9,31 @@ using Numa.Topology;
 
 namespace Numa.Cli.Check;
 
+/// <summary>Where the pages of <paramref name="memory"/> lie (<see cref="PagePlacement.Summarize(ReadOnlySpan{byte})"/>
+/// outside tests).</summary>
+/// <exception cref="NumaNativeException">The query was refused.</exception>
+internal delegate PlacementSummary PlacementQuery(ReadOnlySpan<byte> memory);
+
 internal static class NumaCheck
 {
     private const int PagesPerNode = 1024;     // 4 MiB with 4 KiB pages: two arena chunks
     private const int PinSamples = 200;
     private const int InterleavePagesPerNode = 2048; // 8 MiB with 4 KiB pages
 
-    internal static List<CheckResult> Run(NumaPlatform platform)
+    /// <summary>Runs every check: arena placement per node, interleaving, thread pinning per node.</summary>
+    /// <param name="platform">The machine as the runtime sees it.</param>
+    /// <param name="query">Where touched pages lie; null: move_pages(2) through <see cref="PagePlacement"/>.</param>
+    internal static List<CheckResult> Run(NumaPlatform platform, PlacementQuery? query = null)
     {
+        query ??= PagePlacement.Summarize;
         var results = new List<CheckResult>();
-        foreach (var node in platform.Topology.Nodes) results.Add(CheckArena(platform, node));
-        results.Add(CheckInterleave(platform));
+        foreach (var node in platform.Topology.Nodes) results.Add(CheckArena(platform, node, query));
+        results.Add(CheckInterleave(platform, query));
         foreach (var node in platform.Topology.Nodes) results.Add(CheckPinning(platform, node));
         return results;
     }
 
-    private static CheckResult CheckArena(NumaPlatform platform, NumaNode node)
+    private static CheckResult CheckArena(NumaPlatform platform, NumaNode node, PlacementQuery query)
     {
         const string check = "arena placement";
         string subject = Subject(node);
@@ -36,7 +46,15 @@ internal static class NumaCheck
 
         using var arena = platform.Node(node.Id).CreateArena(MemoryPolicy.Preferred);
         var expected = platform.Binding == BindingState.Active ? arena.ExpectedNodes : [node.Id];
-        var summary = TouchAndSummarize(arena, PagesPerNode);
+        PlacementSummary summary;
+        try
+        {
+            summary = TouchAndSummarize(arena, PagesPerNode, query);
+        }
+        catch (NumaNativeException e)
+        {
+            return Refused(check, subject, platform, e);
+        }
         double fraction = summary.FractionOn(expected);
         string where = expected.Count == 1 && expected[0] == node.Id
             ? $"node {node.Id}"
@@ -47,7 +65,7 @@ internal static class NumaCheck
         return new(check, subject, pass ? CheckOutcome.Pass : CheckOutcome.Fail, detail);
     }
 
-    private static CheckResult CheckInterleave(NumaPlatform platform)
+    private static CheckResult CheckInterleave(NumaPlatform platform, PlacementQuery query)
     {
         const string check = "interleave";
         var memoryNodes = platform.Topology.MemoryNodes.Select(n => n.Id).ToArray();
@@ -60,7 +78,15 @@ internal static class NumaCheck
         using var arena = new NumaArena(platform, new NumaArenaOptions { Policy = MemoryPolicy.Interleave });
         // With transparent huge pages on ("always"), the kernel interleaves 2 MiB at a time: ask for four huge
         // pages' worth per node so the spread shows at either granularity.
-        var summary = TouchAndSummarize(arena, InterleavePagesPerNode * memoryNodes.Length);
+        PlacementSummary summary;
+        try
+        {
+            summary = TouchAndSummarize(arena, InterleavePagesPerNode * memoryNodes.Length, query);
+        }
+        catch (NumaNativeException e)
+        {
+            return Refused(check, subject, platform, e);
+        }
         int fairShare = summary.TotalPages / memoryNodes.Length;
         bool spread = memoryNodes.All(n => summary.PagesOn(n) >= fairShare / 2);
         bool inside = summary.FractionOn(memoryNodes) >= 1.0 && summary.ResidentPages == summary.TotalPages;
@@ -127,13 +153,21 @@ internal static class NumaCheck
         return picked;
     }
 
-    // Allocates page-aligned memory from the arena; zeroing it is the first touch; move_pages says where it went.
-    private static PlacementSummary TouchAndSummarize(NumaArena arena, int pages)
+    // Allocates page-aligned memory from the arena; zeroing it is the first touch; the query says where it went.
+    private static PlacementSummary TouchAndSummarize(NumaArena arena, int pages, PlacementQuery query)
     {
         int pageSize = Environment.SystemPageSize;
         var memory = arena.AllocateSpan<byte>(pages * pageSize, pageSize);
-        return PagePlacement.Summarize(memory);
+        return query(memory);
     }
+
+    // The placement query failed as a whole. EPERM (a seccomp filter, as Docker's default) or ENOSYS (no
+    // CONFIG_NUMA) where one node holds memory: no page can lie elsewhere, so the check does not apply. On several
+    // nodes, or for any other errno, the placement could not be verified: FAIL.
+    private static CheckResult Refused(string check, string subject, NumaPlatform platform, NumaNativeException e) =>
+        e.IsNumaUnavailable && !platform.Topology.IsMultiNode
+            ? new(check, subject, CheckOutcome.NotApplicable, $"{e.Call} refused with {Errno.Name(e.Errno)}: placement cannot be queried here, and with one node holding memory no page can lie elsewhere")
+            : new(check, subject, CheckOutcome.Fail, $"{e.Message}; the placement could not be verified");
 
     private static string Subject(NumaNode node) => string.Create(CultureInfo.InvariantCulture, $"node {node.Id}");
 }

@@ -12,7 +12,8 @@ internal static class CheckCommand
     {
         var command = new Command("check",
             "Verify on this machine that arena pages land on their node (move_pages), that interleaving spreads pages, " +
-            "and that pinned threads run on their node (getcpu). Exit code 0 only if every check that applies passes.");
+            "and that pinned threads run on their node (getcpu). Exit code 0 only if every check that applies passes. A refused " +
+            "kernel call (move_pages under a seccomp filter) is reported in its check's row: n/a on one node, FAIL on several.");
         command.SetAction(result => CommonOptions.Run(() =>
         {
             using var loggers = CommonOptions.CreateLoggerFactory(result, LogLevel.Warning);
