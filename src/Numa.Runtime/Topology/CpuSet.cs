@@ -77,7 +77,8 @@ public sealed class CpuSet : IReadOnlyCollection<int>, IEquatable<CpuSet>
         return [.. ids];
     }
 
-    private const int MaxCpuId = (1 << 16) - 1;
+    /// <summary>The highest CPU id a list may hold (Linux's NR_CPUS is at most 8192); node ids are held to it too.</summary>
+    internal const int MaxCpuId = (1 << 16) - 1;
 
     private static int ParseId(string s, string whole)
     {

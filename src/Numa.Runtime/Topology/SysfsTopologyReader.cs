@@ -100,11 +100,16 @@ internal static class SysfsTopologyReader
         if (File.Exists(online)) return ParseList(online);
         // Old kernels and some fixtures have no "online" file: every nodeN directory counts.
         return [.. Directory.EnumerateDirectories(nodeDir, "node*")
-            .Select(d => Path.GetFileName(d)[4..])
-            .Where(s => s.Length > 0 && s.All(char.IsAsciiDigit))
-            .Select(s => int.Parse(s, CultureInfo.InvariantCulture))
+            .Select(d => (Path: d, Digits: Path.GetFileName(d)[4..]))
+            .Where(d => d.Digits.Length > 0 && d.Digits.All(char.IsAsciiDigit))
+            .Select(d => ParseNodeId(d.Path, d.Digits))
             .Order()];
     }
+
+    private static int ParseNodeId(string dir, string digits) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int id) && id <= CpuSet.MaxCpuId
+            ? id
+            : throw new NumaTopologyException(dir, $"node id {digits} is above {CpuSet.MaxCpuId}.");
 
     private static int[]? ReadMemsAllowed(string procRoot)
     {
@@ -161,8 +166,14 @@ internal static class SysfsTopologyReader
     {
         if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long kib) || (unit is not null && unit != "kB"))
             throw new NumaTopologyException(path, $"cannot parse '{line.Trim()}' (expected '<number> kB').");
-        return kib * KiB;
+        return KiBToBytes(path, $"'{line.Trim()}'", kib);
     }
+
+    // A non-negative KiB count in bytes; one that does not fit in a long (above 8 EiB) is a bad file, not a negative size.
+    private static long KiBToBytes(string path, string what, long kib) =>
+        kib <= long.MaxValue / KiB
+            ? kib * KiB
+            : throw new NumaTopologyException(path, $"{what}: {kib} kB is more bytes than a 64-bit count holds.");
 
     // "10 21 21" in the order of the online nodes (drivers/base/node.c node_read_distance).
     private static Dictionary<int, int> ReadDistances(string path, int[] nodeIds)
@@ -192,7 +203,7 @@ internal static class SysfsTopologyReader
             string size = name["hugepages-".Length..^"kB".Length];
             if (!long.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out long kib))
                 throw new NumaTopologyException(pool, "cannot read the page size from the directory name.");
-            pools.Add(new HugePagePool(kib * KiB, ReadLong(Path.Combine(pool, "nr_hugepages")), ReadLong(Path.Combine(pool, "free_hugepages"))));
+            pools.Add(new HugePagePool(KiBToBytes(pool, "the page size", kib), ReadLong(Path.Combine(pool, "nr_hugepages")), ReadLong(Path.Combine(pool, "free_hugepages"))));
         }
         pools.Sort((a, b) => a.PageSizeBytes.CompareTo(b.PageSizeBytes));
         return pools;

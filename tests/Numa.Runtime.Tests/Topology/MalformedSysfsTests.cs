@@ -1,4 +1,5 @@
-// Bad sysfs content gives a NumaTopologyException that names the file, never a crash or a wrong topology.
+// Bad sysfs content gives a NumaTopologyException that names the file and the value, never a crash, an overflow or
+// a wrong topology.
 using Numa.Tests.Support;
 using Numa.Topology;
 
@@ -22,6 +23,8 @@ public sealed class MalformedSysfsTests
     [InlineData("online", "0-1,9\n", "node 9 is listed online but has no directory", "node/node9")]
     [InlineData("online", "zero\n", "not a non-negative integer", "node/online")]
     [InlineData("node1/cpulist", "1-2\n", "CPU 1 is listed in node 0 and node 1", "node1/cpulist")]
+    [InlineData("node1/meminfo", "Node 1 MemTotal: 9007199254740992 kB\n", "9007199254740992 kB is more bytes than a 64-bit count holds", "node1/meminfo")]
+    [InlineData("node1/meminfo", "Node 1 MemTotal: 1024 kB\nNode 1 MemFree: 99999999999999999 kB\n", "'Node 1 MemFree: 99999999999999999 kB': 99999999999999999 kB is more", "node1/meminfo")]
     public void Malformed_files_are_reported_with_their_path(string file, string content, string expected, string path)
     {
         var (tree, options) = TwoNodes();
@@ -71,5 +74,57 @@ public sealed class MalformedSysfsTests
         var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(tree.Build(allowedCpus: "5")));
 
         Assert.Contains("no CPU is both online and in this process's affinity mask", e.Message);
+    }
+
+    [Fact]
+    public void A_node_directory_whose_id_is_beyond_the_cap_is_reported_without_an_online_file()
+    {
+        using var tree = new SysfsTree { WriteOnlineFile = false }.Node(0, "0-1", 1024 * 1024);
+        var options = tree.Build();
+        Directory.CreateDirectory(Path.Combine(tree.NodeDir, "node99999999999"));
+
+        var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(options));
+
+        Assert.EndsWith("node/node99999999999", e.Path);
+        Assert.Contains($"node id 99999999999 is above {CpuSet.MaxCpuId}", e.Message);
+    }
+
+    [Fact]
+    public void A_huge_page_size_beyond_64_bits_of_bytes_is_reported_not_made_negative()
+    {
+        var (tree, options) = TwoNodes();
+        using (tree)
+        {
+            string pool = Path.Combine(tree.NodeDir, "node1", "hugepages", "hugepages-9007199254740992kB");
+            Directory.CreateDirectory(pool);
+            File.WriteAllText(Path.Combine(pool, "nr_hugepages"), "1\n");
+            File.WriteAllText(Path.Combine(pool, "free_hugepages"), "1\n");
+
+            var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(options));
+
+            Assert.Equal(pool, e.Path);
+            Assert.Contains("the page size: 9007199254740992 kB is more bytes than a 64-bit count holds", e.Message);
+        }
+    }
+
+    [Fact]
+    public void The_largest_sizes_that_fit_are_read_exactly()
+    {
+        const long largest = long.MaxValue / 1024;
+        var (tree, options) = TwoNodes();
+        using (tree)
+        {
+            tree.Overwrite("node1/meminfo", $"Node 1 MemTotal: {largest} kB\nNode 1 MemFree: {largest} kB\n");
+            string pool = Path.Combine(tree.NodeDir, "node1", "hugepages", $"hugepages-{largest}kB");
+            Directory.CreateDirectory(pool);
+            File.WriteAllText(Path.Combine(pool, "nr_hugepages"), "0\n");
+            File.WriteAllText(Path.Combine(pool, "free_hugepages"), "0\n");
+
+            var node1 = NumaTopology.Detect(options).Nodes.Single(n => n.Id == 1);
+
+            Assert.Equal(largest * 1024, node1.MemoryTotalBytes);
+            Assert.Equal(largest * 1024, node1.MemoryFreeBytes);
+            Assert.Equal(largest * 1024, Assert.Single(node1.HugePages).PageSizeBytes);
+        }
     }
 }
