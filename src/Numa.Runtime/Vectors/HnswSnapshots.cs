@@ -8,14 +8,19 @@ namespace Numa.Vectors;
 
 /// <summary>
 /// Snapshots a set of <see cref="HnswIndex"/> shards to Parquet through <see cref="SnapshotStore"/> and restores them:
-/// each shard's live (id, vector) rows, written in batches of <see cref="BatchRows"/>. Timestamps are written as 0
+/// each shard's live (id, vector) rows, written in batches of up to <see cref="BatchRows"/> rows and
+/// <see cref="BatchBytes"/> of vectors. Timestamps are written as 0
 /// and metadata as null (the index keeps neither). On restore, <see cref="Indexes"/> holds one new index per shard,
 /// created by the factory and filled with <see cref="HnswIndex.Add"/>.
 /// </summary>
 public sealed class HnswSnapshots : ISnapshotSource, ISnapshotRestoreTarget
 {
-    /// <summary>Rows per batch handed to the Parquet writer.</summary>
+    /// <summary>Rows per batch handed to the Parquet writer, at most; a batch's vectors also stay within
+    /// <see cref="BatchBytes"/>, and a shard's batch buffer is no larger than its rows need.</summary>
     public const int BatchRows = 4096;
+
+    /// <summary>Bytes of vectors per batch, at most (one row always fits, whatever its dimension).</summary>
+    public const int BatchBytes = 16 << 20;
 
     private readonly Dictionary<SnapshotShard, HnswIndex> _indexes;
     private readonly Func<SnapshotShard, HnswIndex>? _create;
@@ -47,17 +52,25 @@ public sealed class HnswSnapshots : ISnapshotSource, ISnapshotRestoreTarget
     void ISnapshotSource.WriteShard(SnapshotShard shard, ParquetVectorWriter writer)
     {
         var index = _indexes[shard];
-        var ids = new long[BatchRows];
-        var vectors = new float[BatchRows * shard.Dimension];
-        var timestamps = new long[BatchRows];
+        int batch = BatchRowsFor(shard.Dimension, index.Count);
+        var ids = new long[batch];
+        var vectors = new float[batch * shard.Dimension];
+        var timestamps = new long[batch];
         int slot = 0, rows;
         while ((rows = index.CopyLive(ref slot, ids, vectors)) > 0)
             writer.Write(new VectorBatch(ids.AsSpan(0, rows), vectors.AsSpan(0, rows * shard.Dimension), shard.Dimension, timestamps.AsSpan(0, rows)));
     }
 
+    /// <summary>Rows per batch for <paramref name="live"/> vectors of <paramref name="dimension"/> floats: at most
+    /// <see cref="BatchRows"/>, <paramref name="live"/> and <see cref="BatchBytes"/> of vectors, at least 1.</summary>
+    internal static int BatchRowsFor(int dimension, int live) =>
+        Math.Max(1, Math.Min(Math.Min(BatchRows, live), BatchBytes / (sizeof(float) * dimension)));
+
     void ISnapshotRestoreTarget.BeginShard(SnapshotShard shard, long rows)
     {
         if (_create is null) throw new InvalidOperationException("This HnswSnapshots was made over existing shards; restore with new HnswSnapshots(create).");
+        if (_indexes.Keys.Any(k => k.Collection == shard.Collection && k.Shard == shard.Shard))
+            throw new SnapshotException(shard.Collection, $"shard {shard.Shard} begins a second time; a snapshot holds each shard once");
         var index = _create(shard);
         if (index.Options.Dimension != shard.Dimension)
         {

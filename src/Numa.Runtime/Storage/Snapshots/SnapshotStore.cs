@@ -86,7 +86,8 @@ public sealed class SnapshotStore
     }
 
     /// <summary>The current manifest, or null when the directory holds no snapshot.</summary>
-    /// <exception cref="SnapshotException">The manifest is unreadable, fails its checksum or is inconsistent.</exception>
+    /// <exception cref="SnapshotException">The manifest is unreadable, fails its checksum or is inconsistent (a file
+    /// outside the directory, a shard listed twice …).</exception>
     public SnapshotManifest? ReadManifest()
     {
         string path = Path.Combine(Directory, ManifestFileName);
@@ -264,10 +265,13 @@ public sealed class SnapshotStore
             int format = body.GetProperty("format").GetInt32();
             if (format != FormatVersion) throw new SnapshotException(path, $"manifest format {format} is not {FormatVersion}");
             var files = new List<SnapshotFile>();
+            var seen = new HashSet<(string, int)>();
             foreach (JsonElement f in body.GetProperty("files").EnumerateArray())
             {
                 var shard = new SnapshotShard(f.GetProperty("collection").GetString()!, f.GetProperty("shard").GetInt32(), f.GetProperty("dimension").GetInt32());
                 shard.Validate();
+                if (!seen.Add((shard.Collection, shard.Shard)))
+                    throw new SnapshotException(path, $"manifest lists shard {shard.Shard} of '{shard.Collection}' twice");
                 string file = f.GetProperty("file").GetString()!;
                 if (file != Path.GetFileName(file) || !file.EndsWith(".parquet", StringComparison.Ordinal))
                     throw new SnapshotException(path, $"manifest names file '{file}', which is not a .parquet file in the snapshot directory");

@@ -1,6 +1,9 @@
 // Snapshots: written atomically (temp file, fsync, rename, directory fsync), restored exactly, and refused —
-// before any row reaches the store — when the manifest or a file is missing, truncated or corrupt.
+// before any row reaches the store — when the manifest or a file is missing, truncated or corrupt, or the manifest
+// names a shard twice.
 using System.Text;
+using System.Text.Json.Nodes;
+using Numa.Storage;
 using Numa.Storage.Parquet;
 using Numa.Storage.Snapshots;
 using Numa.Tests.Storage.Parquet;
@@ -172,6 +175,29 @@ public sealed class SnapshotStoreTests : IDisposable
         Assert.Contains($"id {2_000_000 - 17} is already present", e.Message);
         Assert.IsType<ArgumentException>(e.InnerException);
         foreach (var index in target.Indexes.Values) index.Dispose();
+    }
+
+    [Fact]
+    public void A_manifest_naming_one_shard_twice_is_refused_before_any_shard_begins()
+    {
+        var store = new SnapshotStore(_dir, s_options);
+        store.Write(5, new Source(
+            (new SnapshotShard("c", 0, 4), TestRows.Build(10, 4, seed: 1)),
+            (new SnapshotShard("c", 1, 4), TestRows.Build(10, 4, seed: 2))));
+        // The second entry renamed to shard 0 (its file intact), the manifest's checksum recomputed.
+        string path = Path.Combine(_dir, SnapshotStore.ManifestFileName);
+        var root = JsonNode.Parse(File.ReadAllText(path))!;
+        JsonNode body = root["manifest"]!;
+        body["files"]![1]!["shard"] = 0;
+        string raw = body.ToJsonString();
+        File.WriteAllText(path, $"{{\"crc32c\":\"{Crc32C.Compute(Encoding.UTF8.GetBytes(raw)):X8}\",\"manifest\":{raw}}}");
+        var target = new Target();
+
+        var e = Assert.Throws<SnapshotException>(() => store.Restore(target));
+
+        Assert.Equal(path, e.Path);
+        Assert.Contains("manifest lists shard 0 of 'c' twice", e.Message);
+        Assert.Empty(target.Declared);
     }
 
     private sealed class Source(params (SnapshotShard Shard, VectorBatchBuffer Rows)[] data) : ISnapshotSource
