@@ -121,12 +121,15 @@ public sealed class NumaPlatform
         _logger.LogWarning("NUMA binding unavailable: {Reason}", _bindingReason);
     }
 
-    /// <summary>The binding state as <c>numa topology --json</c> spells it: active, single-node, unavailable, disabled.</summary>
+    /// <summary>The binding state as <c>numa topology --json</c> spells it: active, single-node, unavailable or
+    /// disabled (overprovisioned: binding and pinning turned off).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="state"/> is not a <see cref="BindingState"/>.</exception>
     public static string Format(BindingState state) => state switch
     {
         BindingState.Active => "active",
         BindingState.SingleNode => "single-node",
         BindingState.Unavailable => "unavailable",
-        _ => "disabled",
+        BindingState.Disabled => "disabled",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not a BindingState"),
     };
 }

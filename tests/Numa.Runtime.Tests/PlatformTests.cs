@@ -105,6 +105,13 @@ public sealed class PlatformTests
     }
 
     [Fact]
+    public void Binding_is_spelled_as_one_of_the_four_documented_values()
+    {
+        Assert.Equal(["active", "single-node", "unavailable", "disabled"], Enum.GetValues<BindingState>().Select(NumaPlatform.Format));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NumaPlatform.Format((BindingState)4));
+    }
+
+    [Fact]
     public void Refused_binding_switches_to_one_node_mode_and_logs_once()
     {
         using var tree = new SysfsTree().Node(0, "0", 1024 * 1024).Node(1, "1", 1024 * 1024);

@@ -7,7 +7,8 @@ namespace Numa.Topology;
 /// <summary>
 /// Writes the topology document:
 /// <c>{"nodes":[{"node_id","cpu_count","cpu_list","memory_mb","free_mb","distances":{"&lt;id&gt;":n}}],
-/// "total_memory_mb","allowed_cpus","binding"}</c>. Sizes are MiB (2^20 bytes), as numactl prints them.
+/// "total_memory_mb","allowed_cpus","binding"}</c>. Sizes are MiB (2^20 bytes), as numactl prints them. "binding" is
+/// one of "active", "single-node", "unavailable" and "disabled" (<see cref="NumaPlatform.Format"/>).
 /// </summary>
 public static class TopologyJson
 {
