@@ -1,6 +1,5 @@
 // `numa check` when the kernel refuses move_pages (EPERM under Docker's seccomp filter, ENOSYS without
 // CONFIG_NUMA): the placement rows say so (n/a on one node, FAIL on several) and every other check still runs.
-using System.Diagnostics;
 using Numa.Cli.Check;
 using Numa.Native;
 using Numa.Tests.Support;
@@ -73,38 +72,17 @@ public sealed class CheckCommandTests
             .Select(d => Path.Combine(d, "strace")).FirstOrDefault(File.Exists);
         Assert.SkipWhen(strace is null, "strace is not installed: the kernel's refusal cannot be injected");
         string[] inject = ["-f", "-o", "/dev/null", "-e", "inject=move_pages:error=EPERM"];
-        var (probe, _, probeError) = await RunAsync(strace!, [.. inject, "true"]);
+        var (probe, _, probeError) = await NumaProcess.RunAsync(strace!, [.. inject, "true"]);
         Assert.SkipWhen(probe != 0, $"strace cannot trace here (ptrace refused?): {probeError.Trim()}");
         using var tree = OneNode();
         tree.Build();
 
-        var (exitCode, stdout, stderr) = await RunAsync(strace!,
-            [.. inject, Path.Combine(AppContext.BaseDirectory, "numa"), "check", "--sysfs-root", tree.SysfsRoot]);
+        var (exitCode, stdout, stderr) = await NumaProcess.RunAsync(strace!,
+            [.. inject, NumaProcess.Executable, "check", "--sysfs-root", tree.SysfsRoot]);
 
         Assert.True(exitCode == 0, $"exit code {exitCode}; stderr: {stderr}");
         Assert.Contains("move_pages refused with EPERM", stdout);
         Assert.Contains("thread pinning", stdout);
         Assert.Contains("numa check: 1 passed, 0 failed, 2 not applicable", stdout);
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,36 +1,9 @@
 // The `numa` executable (the apphost built next to these tests) run as a process: usage errors exit 2 with one
 // line naming the problem and no stack trace, like every command's own errors; 1 stays a result (a torn WAL tail).
-using System.Diagnostics;
-
 namespace Numa.Cli.Tests;
 
 public sealed class ExitCodeTests
 {
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> NumaAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "numa"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
     [Theory]
     [InlineData("Required argument 'DIR' missing", "wal", "verify")]
     [InlineData("DIR is empty", "wal", "verify", "")]
@@ -42,7 +15,7 @@ public sealed class ExitCodeTests
     [InlineData("--sysfs-root /tmp is for topology, check and graph", "serve", "--sysfs-root", "/tmp")]
     public async Task A_usage_error_exits_2_with_the_problem_on_stderr(string expected, params string[] arguments)
     {
-        var (exitCode, _, stderr) = await NumaAsync(arguments);
+        var (exitCode, _, stderr) = await NumaProcess.NumaAsync(arguments);
 
         Assert.Equal(2, exitCode);
         Assert.Contains(expected, stderr);
@@ -54,7 +27,7 @@ public sealed class ExitCodeTests
     {
         using var folder = new TempFolder();
 
-        var (exitCode, _, stderr) = await NumaAsync("load", "--collection", "c", folder.Path);
+        var (exitCode, _, stderr) = await NumaProcess.NumaAsync("load", "--collection", "c", folder.Path);
 
         Assert.Equal(2, exitCode);
         Assert.Contains($"{folder.Path} is a directory; name a dataset file in it", stderr);
@@ -63,7 +36,7 @@ public sealed class ExitCodeTests
     [Fact]
     public async Task Help_exits_0()
     {
-        var (exitCode, stdout, _) = await NumaAsync("wal", "verify", "--help");
+        var (exitCode, stdout, _) = await NumaProcess.NumaAsync("wal", "verify", "--help");
 
         Assert.Equal(0, exitCode);
         Assert.Contains("numa wal verify <DIR>", stdout);
@@ -74,7 +47,7 @@ public sealed class ExitCodeTests
     {
         using var folder = new TempFolder();
 
-        var (exitCode, stdout, stderr) = await NumaAsync("serve", "--data", folder.Path, "--cpuset", "0-4095",
+        var (exitCode, stdout, stderr) = await NumaProcess.NumaAsync("serve", "--data", folder.Path, "--cpuset", "0-4095",
             "--data-port", "0", "--meta-port", "0", "--admin-port", "0");
 
         Assert.Equal(2, exitCode);

@@ -21,7 +21,10 @@ internal static class CommonOptions
 
     internal static readonly Option<string?> SysfsRoot = new("--sysfs-root")
     {
-        Description = "Read the topology from this sysfs tree instead of /sys (for fixtures and debugging).",
+        Description = "Read the topology from this sysfs tree instead of /sys (for fixtures and debugging). The tree is read " +
+            "as a whole machine, not this process: every CPU in its devices/system/cpu/online is allowed (this process's " +
+            "affinity only when the tree has no such file), and Mems_allowed_list comes from the proc tree beside it " +
+            "(DIR/../proc/self/status; none there: every node's memory is allowed).",
         Recursive = true,
     };
 
@@ -48,8 +51,24 @@ internal static class CommonOptions
         {
             Cpuset = cpuset is null ? null : CpuSet.Parse(cpuset),
             Overprovisioned = result.GetValue(Overprovisioned),
-            Topology = sysfs is null ? new NumaTopologyOptions() : new NumaTopologyOptions { SysfsRoot = sysfs },
+            Topology = sysfs is null ? new NumaTopologyOptions() : TreeOptions(sysfs),
         }, logger);
+    }
+
+    // --sysfs-root's tree as a machine of its own: its online CPUs allowed, its procfs the "proc" beside it (as /proc
+    // is beside /sys), so that a fixture does not take on this host's affinity mask and Mems_allowed_list. A missing
+    // or empty cpu/online leaves the affinity mask in place, as the reader does; a malformed one the reader reports.
+    internal static NumaTopologyOptions TreeOptions(string sysfsRoot)
+    {
+        string root = Path.GetFullPath(sysfsRoot);
+        string online = Path.Combine(root, "devices", "system", "cpu", "online");
+        CpuSet? allowed = File.Exists(online) && CpuSet.TryParse(File.ReadAllText(online), out var cpus) && !cpus.IsEmpty ? cpus : null;
+        return new NumaTopologyOptions
+        {
+            SysfsRoot = root,
+            ProcRoot = Path.Combine(Path.GetDirectoryName(root) ?? root, "proc"),
+            AllowedCpus = allowed,
+        };
     }
 
     /// <summary>Runs <paramref name="body"/>, turning the errors a user can fix into one line and exit code 2.</summary>
