@@ -56,7 +56,7 @@ internal sealed class Catalog
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path))
         {
-            // Without the catalog the shards' collections would be discarded as dropped: refuse rather than lose them.
+            // Without the catalog the shards' collections are unaccounted for: refuse to start over them.
             if (Directory.EnumerateDirectories(directory, "shard-*").FirstOrDefault() is { } orphan)
                 throw new VectorServerConfigurationException(
                     $"{directory} holds shard data ({Path.GetFileName(orphan)}) but no {FileName}: the catalog was lost. " +
@@ -89,7 +89,7 @@ internal sealed class Catalog
                 string wal = Path.Combine(directory, $"shard-{i}", "wal");
                 if (!Directory.Exists(wal))
                     throw new VectorServerConfigurationException(
-                        $"{wal} is missing, but {path} names {file.Collections.Count} collection(s): shard {i}'s data was lost or moved. " +
+                        $"{wal} is missing, but {path} names {file.Collections.Count} collection(s) and {file.Dropping.Count} being dropped: shard {i}'s data was lost or moved. " +
                         "Restore the shard directory from a backup (or move it back), or use another --data directory to start empty.");
             }
         }
@@ -164,7 +164,8 @@ internal sealed class Catalog
             {
                 if (!dropped)
                     throw new VectorBackendException(VectorBackendError.Unavailable,
-                        $"Collection '{name}' is still being deleted on its shards; retry once the delete has completed.");
+                        $"Collection '{name}' is still being deleted on its shards; retry once the delete has completed " +
+                        "(if a shard failed the drop, the name stays reserved until the server is restarted).");
                 dropping = new SortedDictionary<string, bool>(dropping, StringComparer.Ordinal);
                 dropping.Remove(name);
             }
@@ -218,8 +219,10 @@ internal sealed class Catalog
         lock (_lock)
         {
             var next = new SortedDictionary<string, bool>(_dropping, StringComparer.Ordinal);
+            bool changed = false;
             foreach (string name in names)
-                if (next.ContainsKey(name)) next[name] = true;
+                if (next.TryGetValue(name, out bool done) && !done) (next[name], changed) = (true, true);
+            if (!changed) return;
             try
             {
                 Commit(_collections, next);

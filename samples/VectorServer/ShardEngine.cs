@@ -256,7 +256,8 @@ internal sealed class ShardEngine : IDisposable
                 var index = _collections[name].Index;
                 throw new VectorServerConfigurationException(
                     $"Shard {ShardId} holds collection '{name}' ({index.Count} rows of dimension {index.Options.Dimension}) that {_setup.Catalog.FilePath} " +
-                    $"does not name: the catalog is older than the data (restored from a backup?) or was edited. Nothing was deleted. To keep the rows, " +
+                    $"does not name: the catalog is older than the data (restored from a backup?) or was edited, or a delete made by a Numa version before " +
+                    $"catalog tombstones did not reach this shard. Nothing was deleted. To keep the rows, " +
                     $"add \"{name}\": {index.Options.Dimension} to its Collections; to discard them, add \"{name}\" to its Dropping list. Then start again.");
             }
         }
