@@ -217,8 +217,17 @@ internal static class SysfsTopologyReader
         string siblingsPath = Path.Combine(topo, "thread_siblings_list");
         var siblings = File.Exists(siblingsPath) ? ParseCpuList(siblingsPath) : CpuSet.Of(cpu);
         string corePath = Path.Combine(topo, "core_id");
-        int core = File.Exists(corePath) ? (int)ReadLong(corePath) : cpu;
-        return new LogicalCpu(cpu, node, (int)ReadLong(package), core, siblings);
+        int core = File.Exists(corePath) ? ReadInt(corePath) : cpu;
+        return new LogicalCpu(cpu, node, ReadInt(package), core, siblings);
+    }
+
+    // An id such as core_id or physical_package_id (-1 where the kernel does not know it).
+    private static int ReadInt(string path)
+    {
+        long value = ReadLong(path);
+        return value is >= int.MinValue and <= int.MaxValue
+            ? (int)value
+            : throw new NumaTopologyException(path, $"{value} is out of the range of an id ({int.MinValue} to {int.MaxValue}).");
     }
 
     private static long ReadLong(string path)

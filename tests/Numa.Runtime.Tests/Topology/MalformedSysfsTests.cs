@@ -39,6 +39,22 @@ public sealed class MalformedSysfsTests
         }
     }
 
+    [Theory]
+    [InlineData("core_id")]
+    [InlineData("physical_package_id")]
+    public void A_cpu_id_beyond_32_bits_is_reported_not_truncated(string file)
+    {
+        using var tree = new SysfsTree().Node(0, "0-1", 1024).Cpu(0, 0, 0, "0").Cpu(1, 0, 1, "1");
+        var options = tree.Build();
+        string path = Path.Combine(tree.CpuDir, "cpu1", "topology", file);
+        File.WriteAllText(path, "4294967296\n");                     // 2^32: (int) made it 0, the same id as CPU 0's
+
+        var e = Assert.Throws<NumaTopologyException>(() => NumaTopology.Detect(options));
+
+        Assert.Equal(path, e.Path);
+        Assert.Contains("4294967296 is out of the range of an id", e.Message);
+    }
+
     [Fact]
     public void A_missing_meminfo_is_reported()
     {
