@@ -371,7 +371,9 @@ internal sealed class ShardedBackend : IVectorBackend
         var shards = new JsonArray();
         long rows = 0, deleted = 0, memory = 0;
         int topLevel = 0;
-        CollectionStats? built = null;             // M and efConstruction are the index's own (a saved graph keeps them)
+        // M and efConstruction are each index's own (a saved graph keeps them, a rebuild takes the configured ones):
+        // per shard, and at the top those of the first shard that holds the collection.
+        CollectionStats? built = null;
         foreach (var s in stats)
         {
             var c = s.Collections.FirstOrDefault(x => x.Name == name);
@@ -384,6 +386,7 @@ internal sealed class ShardedBackend : IVectorBackend
             {
                 ["shard"] = s.Shard, ["cpu"] = s.Cpu, ["node"] = s.Node, ["rows"] = c?.Rows ?? 0,
                 ["deleted"] = c?.Deleted ?? 0, ["top_level"] = c?.TopLevel ?? 0, ["memory_bytes"] = c?.ArenaBytes ?? 0,
+                ["m"] = c?.M ?? _options.M, ["ef_construction"] = c?.EfConstruction ?? _options.EfConstruction,
             });
         }
         return new JsonObject

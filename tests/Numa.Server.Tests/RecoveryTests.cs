@@ -293,5 +293,6 @@ public sealed class RecoveryTests
         var stats = await restarted.GraphStatsAsync("docs");
         Assert.Equal(400, (int)stats["ef_search"]!);
         Assert.Equal(4, (int)stats["m"]!);         // the saved graph keeps the M it was built with
+        Assert.Equal(4, (int)stats["shards"]![0]!["m"]!);
     }
 }
