@@ -17,10 +17,13 @@ namespace Numa.Hosting;
 /// instrument's with every character outside <c>[a-zA-Z0-9_:]</c> turned into <c>_</c>, plus a unit suffix
 /// (<c>s</c> → <c>_seconds</c>, <c>By</c> → <c>_bytes</c>; annotations like <c>{message}</c> add nothing); tags
 /// become labels (names outside <c>[a-zA-Z0-9_]</c> turned into <c>_</c>, a leading <c>__</c> — reserved — into
-/// <c>_</c>). When two instruments map to the same metric name, the first one published is exported and the later
-/// ones are not (one name, one HELP/TYPE block). NaN measurements of counters and histograms are dropped (they would
-/// poison the sum forever); a gauge may report NaN. Observable instruments are read at each <see cref="Render"/>.
-/// Thread-safe.
+/// <c>_</c>); two tags that map to one label name keep the last one's value, and a histogram's own tag <c>le</c>
+/// becomes <c>exported_le</c> (Prometheus refuses a sample with a repeated label name). When two instruments map to
+/// the same metric name — or to a name the other one's series use (<c>x_count</c> beside histogram <c>x</c>) — the
+/// first one published is exported and the later ones are not (one name, one HELP/TYPE block). NaN measurements of
+/// counters and histograms are dropped (they would poison the sum forever); a gauge may report NaN. Observable
+/// instruments are read at each <see cref="Render"/>; a callback that throws loses only its own series for that
+/// scrape, reported in a <c># </c> comment line. Thread-safe.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -33,7 +36,7 @@ public sealed class PrometheusExporter : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Family> _families = new();
-    private readonly ConcurrentDictionary<string, Instrument> _names = new(StringComparer.Ordinal);   // metric name → its instrument
+    private readonly Dictionary<string, Instrument> _names = new(StringComparer.Ordinal);   // every series name → its instrument (under itself)
     private readonly Lock _scrape = new();
 
     /// <summary>Starts listening to the meters <paramref name="selectMeter"/> accepts (default: names starting with
@@ -45,13 +48,19 @@ public sealed class PrometheusExporter : IDisposable
         {
             if (!selectMeter(instrument.Meter) || Family.KindOf(instrument) is not { } kind) return;
             var family = new Family(instrument, kind);
-            if (!_names.TryAdd(family.Name, instrument)) return;
+            lock (_names)
+            {
+                if (family.SeriesNames.Any(_names.ContainsKey)) return;
+                foreach (string name in family.SeriesNames) _names[name] = instrument;
+            }
             _families.TryAdd(instrument, family);
             listener.EnableMeasurementEvents(instrument, this);
         };
         _listener.MeasurementsCompleted = (instrument, _) =>
         {
-            if (_families.TryRemove(instrument, out var family)) _names.TryRemove(new KeyValuePair<string, Instrument>(family.Name, instrument));
+            if (!_families.TryRemove(instrument, out var family)) return;
+            lock (_names)
+                foreach (string name in family.SeriesNames) _names.Remove(name);
         };
         _listener.SetMeasurementEventCallback<double>((i, v, tags, state) => ((PrometheusExporter)state!).Record(i, v, tags));
         _listener.SetMeasurementEventCallback<float>((i, v, tags, state) => ((PrometheusExporter)state!).Record(i, v, tags));
@@ -67,8 +76,17 @@ public sealed class PrometheusExporter : IDisposable
         {
             foreach (var family in _families.Values)
                 if (family.IsObservable) family.Clear();   // a series that is not observed again disappears
-            _listener.RecordObservableInstruments();
             var text = new StringBuilder();
+            try
+            {
+                _listener.RecordObservableInstruments();   // calls every callback, then throws what any of them threw
+            }
+            catch (AggregateException failed)
+            {
+                foreach (var e in failed.InnerExceptions)
+                    text.Append("# an observable instrument's callback failed: ")
+                        .Append(e.GetType().Name).Append(": ").Append(e.Message.ReplaceLineEndings(" ")).Append('\n');
+            }
             foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) family.Write(text);
             return text.ToString();
         }
@@ -88,9 +106,10 @@ public sealed class PrometheusExporter : IDisposable
         var name = new StringBuilder(instrumentName.Length + 16);
         foreach (char c in instrumentName) name.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or ':' ? c : '_');
         if (name.Length == 0 || char.IsAsciiDigit(name[0])) name.Insert(0, '_');
+        if (counter && name.ToString().EndsWith("_total", StringComparison.Ordinal)) name.Length -= "_total".Length;   // the unit goes before it
         string suffix = unit switch { "s" => "_seconds", "ms" => "_milliseconds", "By" => "_bytes", _ => "" };
         if (suffix.Length > 0 && !name.ToString().EndsWith(suffix, StringComparison.Ordinal)) name.Append(suffix);
-        if (counter && !name.ToString().EndsWith("_total", StringComparison.Ordinal)) name.Append("_total");
+        if (counter) name.Append("_total");
         return name.ToString();
     }
 
@@ -112,12 +131,27 @@ public sealed class PrometheusExporter : IDisposable
             _adds = !instrument.IsObservable && !IsGauge(instrument);
             Name = MetricName(instrument.Name, instrument.Unit, kind == Kind.Counter);
             _help = Escape(instrument.Description ?? instrument.Name, label: false);
-            _buckets = instrument is Histogram<double> { Advice.HistogramBucketBoundaries: { Count: > 0 } advised }
-                ? [.. advised]
-                : [.. DefaultBuckets];
+            _buckets = AdvisedBuckets(instrument) is { Length: > 0 } advised ? advised : [.. DefaultBuckets];
+            SeriesNames = kind == Kind.Histogram ? [Name, Name + "_bucket", Name + "_sum", Name + "_count"] : [Name];
         }
 
         public string Name { get; }
+
+        /// <summary>The family name and every sample name it writes.</summary>
+        public string[] SeriesNames { get; }
+
+        // InstrumentAdvice<T>.HistogramBucketBoundaries of a Histogram<T> of any numeric T, as doubles.
+        private static double[]? AdvisedBuckets(Instrument instrument) => instrument switch
+        {
+            Histogram<double> h => h.Advice?.HistogramBucketBoundaries?.ToArray(),
+            Histogram<float> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+            Histogram<long> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+            Histogram<int> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+            Histogram<short> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+            Histogram<byte> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+            Histogram<decimal> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+            _ => null,
+        };
 
         public bool IsObservable { get; }
 
@@ -139,7 +173,7 @@ public sealed class PrometheusExporter : IDisposable
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             if (double.IsNaN(value) && (_kind == Kind.Histogram || _adds)) return;
-            var series = _series.GetOrAdd(Labels(tags), static (_, family) => new Series(family._buckets.Length), this);
+            var series = _series.GetOrAdd(Labels(tags, _kind == Kind.Histogram), static (_, family) => new Series(family._buckets.Length), this);
             lock (series)
             {
                 if (_kind == Kind.Histogram)
@@ -195,17 +229,22 @@ public sealed class PrometheusExporter : IDisposable
             double.IsPositiveInfinity(value) ? "+Inf" : double.IsNegativeInfinity(value) ? "-Inf" : double.IsNaN(value) ? "NaN"
             : value.ToString("R", CultureInfo.InvariantCulture);
 
-        private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        // Label names sanitised first, then one value per name (the last tag's), sorted by name.
+        private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags, bool histogram)
         {
             if (tags.Length == 0) return "";
-            var sorted = tags.ToArray();
-            Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in tags)
+            {
+                string name = LabelName(key);
+                if (histogram && name == "le") name = "exported_le";   // le is the bucket's bound
+                labels[name] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+            }
             var text = new StringBuilder();
-            foreach (var (key, value) in sorted)
+            foreach (var (name, value) in labels)
             {
                 if (text.Length > 0) text.Append(',');
-                text.Append(LabelName(key)).Append("=\"")
-                    .Append(Escape(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "", label: true)).Append('"');
+                text.Append(name).Append("=\"").Append(Escape(value, label: true)).Append('"');
             }
             return text.ToString();
         }

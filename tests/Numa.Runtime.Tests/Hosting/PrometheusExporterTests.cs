@@ -93,6 +93,64 @@ public sealed class PrometheusExporterTests
     [InlineData("hnsw.memory", "By", false, "hnsw_memory_bytes")]
     [InlineData("9lives-x", null, false, "_9lives_x")]
     [InlineData("requests_total", null, true, "requests_total")]
+    [InlineData("probe.bytes_total", "By", true, "probe_bytes_total")]
+    [InlineData("probe.sent_total", "s", true, "probe_sent_seconds_total")]
     public void Names_follow_Prometheus_conventions(string name, string? unit, bool counter, string expected) =>
         Assert.Equal(expected, PrometheusExporter.MetricName(name, unit, counter));
+
+    [Fact]
+    public void Tags_that_map_to_one_label_name_give_one_label_and_a_histograms_le_tag_is_renamed()
+    {
+        using var meter = new Meter("Numa.Test.Labels." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == meter);
+        meter.CreateCounter<long>("probe.c").Add(1, new("a.b", "1"), new("a_b", "2"));
+        meter.CreateCounter<long>("probe.d").Add(1, new KeyValuePair<string, object?>[] { new("k", "1"), new("k", "2") });
+        meter.CreateHistogram<double>("probe.h", "s").Record(0.5, new KeyValuePair<string, object?>("le", "x"));
+
+        string text = exporter.Render();
+        Assert.Contains("probe_c_total{a_b=\"2\"} 1\n", text);
+        Assert.Contains("probe_d_total{k=\"2\"} 1\n", text);
+        Assert.Contains("probe_h_seconds_bucket{exported_le=\"x\",le=\"0.0001\"} 0\n", text);
+        Assert.Contains("probe_h_seconds_count{exported_le=\"x\"} 1\n", text);
+    }
+
+    [Fact]
+    public void An_instrument_named_like_another_ones_series_is_not_exported()
+    {
+        using var meter = new Meter("Numa.Test.Series." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == meter);
+        meter.CreateHistogram<double>("probe.h2").Record(1);
+        meter.CreateGauge<double>("probe.h2_count").Record(99);
+
+        string text = exporter.Render();
+        Assert.Equal(["probe_h2_count 1"], text.Split('\n').Where(line => line.StartsWith("probe_h2_count", StringComparison.Ordinal)));
+        Assert.DoesNotContain("# TYPE probe_h2_count", text);
+    }
+
+    [Fact]
+    public void A_failing_observable_callback_loses_only_its_own_series()
+    {
+        using var meter = new Meter("Numa.Test.Observe." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == meter);
+        meter.CreateObservableGauge<long>("probe.broken", new Func<long>(() => throw new ObjectDisposedException("inbox")));
+        meter.CreateObservableGauge<long>("probe.fine", () => 7);
+
+        string text = exporter.Render();
+        Assert.Contains("probe_fine 7\n", text);
+        Assert.DoesNotContain("probe_broken ", text);
+        Assert.Contains("# an observable instrument's callback failed: ObjectDisposedException: ", text);
+    }
+
+    [Fact]
+    public void Bucket_advice_of_an_integer_histogram_is_used()
+    {
+        using var meter = new Meter("Numa.Test.Advice." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusExporter(m => m == meter);
+        meter.CreateHistogram<long>("probe.rows", null, null, null, new InstrumentAdvice<long> { HistogramBucketBoundaries = [10, 100] }).Record(50);
+
+        string text = exporter.Render();
+        Assert.Contains("probe_rows_bucket{le=\"10\"} 0\n", text);
+        Assert.Contains("probe_rows_bucket{le=\"100\"} 1\n", text);
+        Assert.DoesNotContain("le=\"0.0001\"", text);
+    }
 }
