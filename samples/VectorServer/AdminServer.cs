@@ -79,6 +79,13 @@ internal sealed class AdminServer : IAsyncDisposable
         string path = request.Path.Value ?? "";
         try
         {
+            bool read = request.Method is "GET" or "HEAD";        // Kestrel sends no body for HEAD
+            if (path is "/healthz" or "/readyz" or "/metrics" && !read)
+            {
+                context.Response.Headers.Allow = "GET, HEAD";
+                await Error(context, 405, $"{request.Method} is not allowed on {path}.").ConfigureAwait(false);
+                return;
+            }
             switch (path)
             {
                 case "/healthz":
@@ -101,7 +108,7 @@ internal sealed class AdminServer : IAsyncDisposable
                 await Error(context, 401, "This server needs 'authorization: Bearer <token>'.").ConfigureAwait(false);
                 return;
             }
-            switch (path, request.Method)
+            switch (path, read ? "GET" : request.Method)
             {
                 case ("/api/v1/numa/topology", "GET"):
                     await Text(context, 200, TopologyJson.ToJson(_host.Platform) + "\n", "application/json").ConfigureAwait(false);
@@ -120,7 +127,7 @@ internal sealed class AdminServer : IAsyncDisposable
                     return;
                 case ("/api/v1/numa/topology" or "/api/v1/numa/stats" or "/api/v1/numa/graph", _):
                 case ("/api/v1/numa/strategy", _):
-                    context.Response.Headers.Allow = path.EndsWith("strategy", StringComparison.Ordinal) ? "GET, POST" : "GET";
+                    context.Response.Headers.Allow = path.EndsWith("strategy", StringComparison.Ordinal) ? "GET, HEAD, POST" : "GET, HEAD";
                     await Error(context, 405, $"{request.Method} is not allowed on {path}.").ConfigureAwait(false);
                     return;
                 default:
@@ -146,7 +153,9 @@ internal sealed class AdminServer : IAsyncDisposable
         JsonNode? body;
         try
         {
-            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            // A repeated "strategy" is refused here (a JsonObject indexer would throw on it later).
+            body = await JsonNode.ParseAsync(context.Request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false },
+                cancellationToken: context.RequestAborted).ConfigureAwait(false);
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)   // 413 for a body over the limit, 400 for a broken one
         {
@@ -159,9 +168,10 @@ internal sealed class AdminServer : IAsyncDisposable
             return;
         }
         string? name;
+        JsonNode? given = body is JsonObject o ? o["strategy"] : null;
         try
         {
-            name = body is JsonObject o && o["strategy"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+            name = given is JsonValue v && v.TryGetValue(out string? s) ? s : null;
         }
         catch (InvalidOperationException)        // System.Text.Json checks a string's UTF-8 only when it is read
         {
@@ -170,12 +180,14 @@ internal sealed class AdminServer : IAsyncDisposable
         }
         if (!PlacementStrategyState.TryParse(name, out var strategy))
         {
-            await Error(context, 400, $"'strategy' must be one of local_node, round_robin, most_memory, disabled; got {(name is null ? "nothing" : $"'{name}'")}.").ConfigureAwait(false);
+            await Error(context, 400, $"'strategy' must be one of local_node, round_robin, most_memory, disabled; got {(name is not null ? $"'{name}'" : given is not null ? $"the JSON {given.GetValueKind().ToString().ToLowerInvariant()} {Truncated(given.ToJsonString())}" : body is JsonObject ? "no 'strategy' property" : "a body that is not a JSON object")}.").ConfigureAwait(false);
             return;
         }
         _host.Strategy.Current = strategy;
         await Json(context, 200, StrategyJson("applied")).ConfigureAwait(false);
     }
+
+    private static string Truncated(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     // Per node: its shards, their rows and memory, and whether their pages sit on the node their arenas expect.
     private JsonObject Stats()

@@ -75,6 +75,30 @@ public sealed class AdminApiTests
         Assert.Equal("round_robin", (string)JsonNode.Parse(await server.Admin.GetStringAsync("/api/v1/numa/strategy"))!["strategy"]!);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await server.Admin.DeleteAsync("/api/v1/numa/strategy")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Admin.GetAsync("/api/v2/nothing")).StatusCode);
+
+        var twice = await server.Admin.PostAsync("/api/v1/numa/strategy", new StringContent("{\"strategy\":\"disabled\",\"strategy\":\"disabled\"}"));
+        Assert.Equal(HttpStatusCode.BadRequest, twice.StatusCode);            // was a 500 with an empty body
+        Assert.Contains("Duplicate property 'strategy'", (string)JsonNode.Parse(await twice.Content.ReadAsStringAsync())!["error"]!);
+        var number = await server.Admin.PostAsync("/api/v1/numa/strategy", new StringContent("{\"strategy\":5}"));
+        Assert.Equal(HttpStatusCode.BadRequest, number.StatusCode);
+        Assert.Contains("got the JSON number 5.", (string)JsonNode.Parse(await number.Content.ReadAsStringAsync())!["error"]!);
+        Assert.Equal("round_robin", (string)JsonNode.Parse(await server.Admin.GetStringAsync("/api/v1/numa/strategy"))!["strategy"]!);
+    }
+
+    [Fact]
+    public async Task Open_endpoints_answer_GET_and_HEAD_only_and_HEAD_works_wherever_GET_does()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await TestServer.StartAsync(dir.Path);
+        foreach (string path in new[] { "/healthz", "/readyz", "/metrics" })
+        {
+            var refused = await server.Admin.SendAsync(new HttpRequestMessage(HttpMethod.Delete, path));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+            Assert.Equal(["GET", "HEAD"], refused.Content.Headers.Allow);
+            Assert.Equal(HttpStatusCode.OK, (await server.Admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, path))).StatusCode);
+        }
+        foreach (string path in new[] { "/api/v1/numa/topology", "/api/v1/numa/stats", "/api/v1/numa/strategy", "/api/v1/numa/graph" })
+            Assert.Equal(HttpStatusCode.OK, (await server.Admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, path))).StatusCode);
     }
 
     [Fact]
