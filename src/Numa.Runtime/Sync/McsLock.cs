@@ -22,7 +22,10 @@ namespace Numa.Sync;
 /// multiprocessors", ACM TOCS 9(1), 1991, §2 (the MCS list-based queuing lock); Linux
 /// kernel/locking/qspinlock.c (the queue's head spins on the lock word, the others on their own node).</para>
 /// <para>Use: <c>using (mcs.Enter()) { … }</c>. Not reentrant (entering twice on one thread throws
-/// <see cref="LockRecursionException"/>). Locks may be released in any order.</para>
+/// <see cref="LockRecursionException"/>). Locks may be released in any order. <see cref="Enter"/> is not
+/// interruptible: a <see cref="Thread.Interrupt"/> that reaches a parked waiter is kept and delivered, once the lock
+/// is held, to the thread's next blocking call (a waiter that left the queue by an exception would leave its node
+/// linked there and wedge the lock for every thread).</para>
 /// </remarks>
 public sealed unsafe class McsLock
 {
@@ -62,14 +65,17 @@ public sealed unsafe class McsLock
         int me = Environment.CurrentManagedThreadId;
         if (Volatile.Read(ref _holderThread) == me)
             throw new LockRecursionException("This McsLock is already held by the current thread; it is not reentrant.");
-        if (Interlocked.CompareExchange(ref _state, Locked, 0) != 0) EnterContended();
+        bool interrupted = Interlocked.CompareExchange(ref _state, Locked, 0) != 0 && EnterContended();
         Volatile.Write(ref _holderThread, me);
+        if (interrupted) Thread.CurrentThread.Interrupt();       // the interrupt the park absorbed, for the next wait
         return new Scope(this);
     }
 
+    // True when a park absorbed a Thread.Interrupt.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EnterContended()
+    private bool EnterContended()
     {
+        bool interrupted = false;
         var nodes = McsQueueNodes.ForCurrentThread();
         McsQueueNodes.QNode* q = nodes.Rent();
         q->Next = 0;
@@ -79,9 +85,9 @@ public sealed unsafe class McsLock
         if (predecessor != 0)
         {
             Volatile.Write(ref ((McsQueueNodes.QNode*)predecessor)->Next, (nint)q);
-            WaitToBecomeHead(q, nodes);
+            WaitToBecomeHead(q, nodes, ref interrupted);
         }
-        AcquireAsHead(nodes);
+        AcquireAsHead(nodes, ref interrupted);
 
         // Holding the lock: make the next waiter the head (or empty the queue), then give the queue node back.
         nint next = Volatile.Read(ref q->Next);
@@ -90,21 +96,24 @@ public sealed unsafe class McsLock
             if (Interlocked.CompareExchange(ref _tail, 0, (nint)q) == (nint)q)
             {
                 nodes.Return(q);
-                return;
+                return interrupted;
             }
-            // A waiter swapped itself in but has not linked yet: it is running, so this wait is short.
-            var spin = new SpinWait();
-            while ((next = Volatile.Read(ref q->Next)) == 0) spin.SpinOnce(sleep1Threshold: -1);
+            // A waiter swapped itself in but has not linked yet: it is running, so this wait is short. (Yield, not
+            // SpinWait.SpinOnce: its Thread.Sleep(0) would throw a pending interrupt out of the queue.)
+            for (int i = 1; (next = Volatile.Read(ref q->Next)) == 0; i++)
+                if (i % 64 == 0) Thread.Yield();
+                else Thread.SpinWait(1);
         }
         var successor = (McsQueueNodes.QNode*)next;
         int waiter = successor->WaiterId;
         Interlocked.Exchange(ref successor->Locked, 0);
         if (Volatile.Read(ref successor->Parked) != 0) McsQueueNodes.Unpark(waiter);
         nodes.Return(q);
+        return interrupted;
     }
 
     // Spins on the waiter's own queue node until its predecessor makes it the head, then parks.
-    private void WaitToBecomeHead(McsQueueNodes.QNode* q, McsQueueNodes nodes)
+    private void WaitToBecomeHead(McsQueueNodes.QNode* q, McsQueueNodes nodes, ref bool interrupted)
     {
         for (int i = 0; i < SpinIterations; i++)
         {
@@ -114,12 +123,12 @@ public sealed unsafe class McsLock
         // Announce the park with a full fence, then re-check: the predecessor clears Locked with a full fence and
         // then reads Parked, so at least one of us sees the other (Dekker). An extra wake-up is harmless.
         Interlocked.Exchange(ref q->Parked, 1);
-        while (Volatile.Read(ref q->Locked) != 0) nodes.Park();
+        while (Volatile.Read(ref q->Locked) != 0) nodes.Park(ref interrupted);
     }
 
     // The head: takes the lock word when it is free; after SpinIterations checks asks for a hand-off (no barging
     // from then on) and parks until Exit wakes it.
-    private void AcquireAsHead(McsQueueNodes nodes)
+    private void AcquireAsHead(McsQueueNodes nodes, ref bool interrupted)
     {
         for (int i = 0; ; i++)
         {
@@ -138,7 +147,7 @@ public sealed unsafe class McsLock
             Volatile.Write(ref _headWaiter, nodes.WaiterId);
             // Same Dekker pair as above: Exit decrements _state (a full fence) and then reads _headParked.
             Interlocked.Exchange(ref _headParked, 1);
-            if ((Volatile.Read(ref _state) & Locked) != 0) nodes.Park();
+            if ((Volatile.Read(ref _state) & Locked) != 0) nodes.Park(ref interrupted);
             Interlocked.Exchange(ref _headParked, 0);
         }
     }

@@ -83,7 +83,19 @@ internal sealed unsafe class McsQueueNodes
         _rented = false;
     }
 
-    internal void Park() => Parker(_waiterId).Wait();
+    // Sleeps until Unpark (or a spurious wake-up; callers re-check). Not interruptible: a Thread.Interrupt sets
+    // `interrupted` and returns, for the caller to deliver once it has left the queue.
+    internal void Park(ref bool interrupted)
+    {
+        try
+        {
+            Parker(_waiterId).Wait();
+        }
+        catch (ThreadInterruptedException)
+        {
+            interrupted = true;
+        }
+    }
 
     internal static void Unpark(int waiterId) => Parker(waiterId).Release();
 

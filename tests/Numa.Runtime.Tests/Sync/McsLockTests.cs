@@ -1,5 +1,5 @@
 // McsLock: mutual exclusion under contention (spinning and parking waiters), no starvation behind a thread that
-// re-enters in a loop, misuse errors.
+// re-enters in a loop, misuse errors, a Thread.Interrupt of a parked waiter.
 using Numa.Sync;
 
 namespace Numa.Tests.Sync;
@@ -105,6 +105,58 @@ public sealed class McsLockTests
         hog.Join();
         Assert.Equal(100, acquired);
         Assert.True(loops > 0);
+        Assert.False(mcs.IsHeld);
+    }
+
+    [Theory]
+    [InlineData(false)]   // the interrupted waiter is the queue's head
+    [InlineData(true)]    // it waits behind another waiter
+    public void An_interrupted_waiter_still_gets_the_lock_and_the_interrupt_reaches_its_next_wait(bool behindAnother)
+    {
+        var patience = TimeSpan.FromSeconds(10);
+        var mcs = new McsLock(spinIterations: 0);                     // every waiter parks at once
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() => { using (mcs.Enter()) { holding.Set(); release.Wait(patience); } }) { IsBackground = true };
+        holder.Start();
+        Assert.True(holding.Wait(patience));
+        var first = new Thread(() => { using (mcs.Enter()) { } }) { IsBackground = true };
+        if (behindAnother)
+        {
+            first.Start();
+            Thread.Sleep(100);
+        }
+        bool entered = false;
+        Exception? delivered = null, failed = null;
+        var victim = new Thread(() =>
+        {
+            try
+            {
+                using (mcs.Enter()) entered = true;
+                Thread.Sleep(patience);                                // the absorbed interrupt ends this at once
+            }
+            catch (ThreadInterruptedException e) when (entered) { delivered = e; }
+            catch (Exception e) { failed = e; }
+        }) { IsBackground = true };
+        victim.Start();
+        Thread.Sleep(100);
+        victim.Interrupt();
+        Thread.Sleep(50);
+        release.Set();
+
+        Assert.True(victim.Join(patience), "the interrupted waiter never got the lock");
+        Assert.Null(failed);
+        Assert.True(entered);
+        Assert.NotNull(delivered);
+        Assert.True(holder.Join(patience));
+        if (behindAnother) Assert.True(first.Join(patience));
+        // The queue is intact: contended entries still go through.
+        var contenders = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+        {
+            for (int i = 0; i < 2000; i++) using (mcs.Enter()) Thread.SpinWait(20);
+        }) { IsBackground = true }).ToList();
+        contenders.ForEach(t => t.Start());
+        Assert.All(contenders, t => Assert.True(t.Join(patience), "a contended Enter hung"));
         Assert.False(mcs.IsHeld);
     }
 }
