@@ -41,11 +41,13 @@ public sealed unsafe class MpscRing<T> : IDisposable, IRingCounters where T : un
     public MpscRing(MpscRingOptions options) : this(NumaPlatform.Current, options) { }
 
     /// <summary>Creates a ring with <paramref name="options"/>, bound to the consumer's node.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Capacity is not a power of two ≥ 2, or the node does not exist.</exception>
+    /// <exception cref="ArgumentNullException"><c>options.Wait</c> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Capacity is not a power of two ≥ 2, or the node is below -1 or does not exist.</exception>
     public MpscRing(NumaPlatform platform, MpscRingOptions options)
     {
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Wait);
         if (options.Capacity < 2 || !System.Numerics.BitOperations.IsPow2(options.Capacity))
             throw new ArgumentOutOfRangeException(nameof(options), options.Capacity, "Capacity must be a power of two, at least 2.");
         Name = options.Name ?? $"mpsc<{typeof(T).Name}>";

@@ -39,10 +39,24 @@ internal sealed unsafe class RingMemory : IDisposable
 
     /// <summary>Resolves the home node from the placement: producer's or consumer's node, or the calling thread's
     /// node when the side's node is not given.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A node is below -1 (the calling thread's node), or does not exist.</exception>
     internal static int ResolveHome(NumaPlatform platform, RingPlacement placement, int producerNode, int consumerNode, int? explicitNode)
     {
+        // Every side's node is checked, not only the home: ProducerNode/ConsumerNode also decide IsCrossNode, and with
+        // it the cross-node counters.
+        CheckNode(platform, producerNode, "ProducerNode");
+        CheckNode(platform, consumerNode, "ConsumerNode");
+        if (explicitNode is { } given) CheckNode(platform, given, "Node");
         int node = explicitNode ?? (placement == RingPlacement.ProducerLocal ? producerNode : consumerNode);
-        return node >= 0 ? platform.Topology.GetNode(node).Id : platform.CurrentNode();
+        return node >= 0 ? node : platform.CurrentNode();
+    }
+
+    private static void CheckNode(NumaPlatform platform, int node, string option)
+    {
+        if (node < -1)
+            throw new ArgumentOutOfRangeException(option, node, $"{option} = {node}: give a node id, or -1 for the node of the calling thread.");
+        if (node >= 0 && !platform.Topology.HasNode(node))
+            throw new ArgumentOutOfRangeException(option, node, $"{option} = {node}: there is no NUMA node {node}; the nodes are {string.Join(",", platform.Topology.Nodes.Select(n => n.Id))}.");
     }
 
     public void Dispose()

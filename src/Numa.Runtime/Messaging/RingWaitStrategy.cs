@@ -9,11 +9,27 @@ namespace Numa.Messaging;
 /// </summary>
 public sealed record RingWaitStrategy
 {
-    /// <summary>Busy checks before yielding. Default 200.</summary>
-    public int SpinIterations { get; init; } = 200;
+    /// <summary>Busy checks before yielding; ≥ 0. Default 200.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int SpinIterations
+    {
+        get;
+        init => field = NotNegative(value, nameof(SpinIterations));
+    } = 200;
 
-    /// <summary>Checks separated by <see cref="Thread.Yield"/> before parking. Default 20.</summary>
-    public int YieldIterations { get; init; } = 20;
+    /// <summary>Checks separated by <see cref="Thread.Yield"/> before parking; ≥ 0. Default 20.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int YieldIterations
+    {
+        get;
+        init => field = NotNegative(value, nameof(YieldIterations));
+    } = 20;
+
+    private static int NotNegative(int value, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value, name);
+        return value;
+    }
 
     /// <summary>The default: a few microseconds of spinning, a few yields, then park.</summary>
     public static RingWaitStrategy Default { get; } = new();

@@ -40,11 +40,13 @@ public sealed unsafe class SpscRing<T> : IDisposable, IRingCounters where T : un
 
     /// <summary>Creates a ring with <paramref name="options"/>; its memory is bound to the home node (the
     /// producer's by default) and zeroed before use.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Capacity is not a power of two ≥ 2, or a node does not exist.</exception>
+    /// <exception cref="ArgumentNullException"><c>options.Wait</c> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Capacity is not a power of two ≥ 2, or a node is below -1 or does not exist.</exception>
     public SpscRing(NumaPlatform platform, SpscRingOptions options)
     {
         ArgumentNullException.ThrowIfNull(platform);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Wait);
         if (options.Capacity < 2 || !System.Numerics.BitOperations.IsPow2(options.Capacity))
             throw new ArgumentOutOfRangeException(nameof(options), options.Capacity, "Capacity must be a power of two, at least 2.");
         Name = options.Name ?? $"spsc<{typeof(T).Name}>";

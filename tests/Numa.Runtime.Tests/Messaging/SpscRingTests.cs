@@ -229,6 +229,26 @@ public sealed class SpscRingTests
         Assert.Contains("power of two", e.Message);
     }
 
+    [Theory]
+    [InlineData(99, -1, "ConsumerNode = 99")]      // the home node is the producer's: the consumer's went unchecked
+    [InlineData(-1, 42, "ProducerNode = 42")]
+    [InlineData(-1, -2, "ProducerNode = -2")]
+    public void Every_sides_node_must_exist(int consumerNode, int producerNode, string expected)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SpscRing<Message>(NumaPlatform.Current,
+            new SpscRingOptions { Capacity = 8, Node = 0, ProducerNode = producerNode, ConsumerNode = consumerNode }));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_null_or_negative_wait_strategy_is_refused_when_the_ring_is_made()
+    {
+        Assert.Throws<ArgumentNullException>(() => new SpscRing<Message>(new SpscRingOptions { Capacity = 8, Wait = null! }));
+        Assert.Throws<ArgumentNullException>(() => new MpscRing<Message>(new MpscRingOptions { Capacity = 8, Wait = null! }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RingWaitStrategy { SpinIterations = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RingWaitStrategy { YieldIterations = -1 });
+    }
+
     [Fact]
     public void Counters_reach_the_process_totals_and_cross_node_rings_are_counted()
     {
