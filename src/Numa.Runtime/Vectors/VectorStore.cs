@@ -296,7 +296,7 @@ public sealed unsafe class VectorStore : IDisposable
                 if (!float.IsFinite(vector[i]))
                     return $"The vector holds {vector[i]} at element {i}; only finite values are accepted.";
         }
-        if (Metric == VectorMetric.Cosine && TensorPrimitives.Norm(vector) == 0)
+        if (Metric == VectorMetric.Cosine && TensorPrimitives.MaxMagnitude(vector) == 0)
             return "The vector is zero; its cosine distance is undefined.";
         return null;
     }
@@ -324,10 +324,18 @@ public sealed unsafe class VectorStore : IDisposable
             throw new ArgumentOutOfRangeException(nameof(dimension), dimension, $"The dimension must be between 1 and {MaxDimension}.");
     }
 
+    // To unit length. A norm whose float sum of squares overflows (a component ≳ 1.8e19) or underflows (every component
+    // ≲ 1e-23) is taken after scaling by the largest magnitude, which leaves it between 1 and √dimension.
     private static void Normalize(ReadOnlySpan<float> vector, Span<float> destination)
     {
         float norm = TensorPrimitives.Norm(vector);
-        TensorPrimitives.Divide(vector, norm, destination);
+        if (float.IsFinite(norm) && norm >= 1e-18f)
+        {
+            TensorPrimitives.Divide(vector, norm, destination);
+            return;
+        }
+        TensorPrimitives.Divide(vector, MathF.Abs(TensorPrimitives.MaxMagnitude(vector)), destination);
+        TensorPrimitives.Divide(destination, TensorPrimitives.Norm(destination), destination);
     }
 
     /// <summary>Unmaps the slabs when the store owns its arena.</summary>

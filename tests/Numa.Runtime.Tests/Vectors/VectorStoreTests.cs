@@ -61,6 +61,43 @@ public sealed class VectorStoreTests
     }
 
     [Theory]
+    [InlineData(2e19f)]     // its square overflows a float: the norm was +∞ and the stored vector all zeros
+    [InlineData(1e-30f)]    // its square underflows: the norm was 0 and the vector refused as zero
+    public void Cosine_normalizes_vectors_whose_squares_leave_the_float_range(float scale)
+    {
+        using var store = new VectorStore(2, VectorMetric.Cosine);
+        store.Add(1, [3 * scale, 4 * scale]);
+        var copy = new float[2];
+
+        store.TryCopyVector(1, copy);
+
+        Assert.Equal(0.6f, copy[0], 5);
+        Assert.Equal(0.8f, copy[1], 5);
+        Assert.Equal(0f, store.ExactSearch([6 * scale, 8 * scale], 1)[0].Distance, 5);
+    }
+
+    [Fact]
+    public void A_cosine_index_holding_a_huge_vector_loads_again()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "numa-huge-" + Guid.NewGuid().ToString("N") + ".hnsw");
+        try
+        {
+            using (var index = new HnswIndex(new HnswOptions { Dimension = 2, Metric = VectorMetric.Cosine }))
+            {
+                index.Add(1, [2e19f, 0]);
+                index.Add(2, [0, 1]);
+                index.Save(path);
+            }
+            using var loaded = HnswIndex.Load(path);       // refused as "the vector is zero" when Add stored zeros
+            Assert.Equal(1, loaded.Search([1, 0.01f], 1)[0].Id);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(16)]
