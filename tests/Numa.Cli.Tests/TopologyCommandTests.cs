@@ -33,8 +33,24 @@ public sealed class TopologyCommandTests
         tree.Build();
 
         var (exitCode, stdout, stderr) = await NumaProcess.NumaAsync("topology", "--sysfs-root", tree.SysfsRoot);
+        var (slashExit, slashStdout, _) = await NumaProcess.NumaAsync("topology", "--sysfs-root", tree.SysfsRoot + "/");
 
         Assert.True(exitCode == 0, stderr);
         Assert.Contains("allowed memory nodes: 1\n", stdout);
+        Assert.Equal(0, slashExit);
+        Assert.Contains("allowed memory nodes: 1\n", slashStdout);     // a trailing slash looked for sys/proc
+    }
+
+    [Theory]
+    [InlineData("/sys")]
+    [InlineData("/sys/")]
+    public void The_real_sys_keeps_this_processes_own_restrictions(string root)
+    {
+        var options = Numa.Cli.Commands.CommonOptions.TreeOptions(root);
+        var defaults = new Numa.Topology.NumaTopologyOptions();
+
+        Assert.Null(options.AllowedCpus);                                // sched_getaffinity, not every online CPU
+        Assert.Equal(defaults.ProcRoot, options.ProcRoot);
+        Assert.Equal(defaults.SysfsRoot, options.SysfsRoot);
     }
 }

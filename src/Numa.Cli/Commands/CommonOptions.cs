@@ -21,10 +21,11 @@ internal static class CommonOptions
 
     internal static readonly Option<string?> SysfsRoot = new("--sysfs-root")
     {
-        Description = "Read the topology from this sysfs tree instead of /sys (for fixtures and debugging). The tree is read " +
-            "as a whole machine, not this process: every CPU in its devices/system/cpu/online is allowed (this process's " +
-            "affinity only when the tree has no such file), and Mems_allowed_list comes from the proc tree beside it " +
-            "(DIR/../proc/self/status; none there: every node's memory is allowed).",
+        Description = "Read the topology from this sysfs tree instead of /sys (for fixtures and debugging). A tree other " +
+            "than /sys is read as a whole machine, not this process: every CPU in its devices/system/cpu/online is allowed " +
+            "(this process's affinity only when the tree has no such file), and the proc tree beside it stands for /proc " +
+            "(DIR/../proc/self/status for Mems_allowed_list, none there: every node's memory is allowed; DIR/../proc/meminfo " +
+            "when the tree has no nodes). --sysfs-root /sys is the same as leaving the option out.",
         Recursive = true,
     };
 
@@ -56,19 +57,33 @@ internal static class CommonOptions
     }
 
     // --sysfs-root's tree as a machine of its own: its online CPUs allowed, its procfs the "proc" beside it (as /proc
-    // is beside /sys), so that a fixture does not take on this host's affinity mask and Mems_allowed_list. A missing
-    // or empty cpu/online leaves the affinity mask in place, as the reader does; a malformed one the reader reports.
+    // is beside /sys), so that a fixture does not take on this host's affinity mask and Mems_allowed_list. A missing,
+    // empty or unreadable cpu/online leaves the affinity mask in place, as the reader does; a malformed one the reader
+    // reports. The real /sys keeps this process's own restrictions (affinity, cgroup cpuset, Mems_allowed).
     internal static NumaTopologyOptions TreeOptions(string sysfsRoot)
     {
-        string root = Path.GetFullPath(sysfsRoot);
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(sysfsRoot));
+        if (root == "/sys") return new NumaTopologyOptions();
         string online = Path.Combine(root, "devices", "system", "cpu", "online");
-        CpuSet? allowed = File.Exists(online) && CpuSet.TryParse(File.ReadAllText(online), out var cpus) && !cpus.IsEmpty ? cpus : null;
+        CpuSet? allowed = ReadOnline(online) is { } text && CpuSet.TryParse(text, out var cpus) && !cpus.IsEmpty ? cpus : null;
         return new NumaTopologyOptions
         {
             SysfsRoot = root,
             ProcRoot = Path.Combine(Path.GetDirectoryName(root) ?? root, "proc"),
             AllowedCpus = allowed,
         };
+    }
+
+    private static string? ReadOnline(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Runs <paramref name="body"/>, turning the errors a user can fix into one line and exit code 2.</summary>
