@@ -155,7 +155,7 @@ public sealed class ParquetVectorReader : IDisposable
         int rows = (int)group.NumRows;
         // One allocation for a file of PLAIN vectors, never more than the chunk's bytes would hold (a compressed or
         // dictionary-encoded chunk may hold more; the buffer then grows as its pages decode).
-        destination.Reserve((int)Math.Min(rows, group.Columns[_leaves[VectorColumn].Index].MetaData!.TotalCompressedSize / (4L * Dimension)));
+        destination.Reserve((int)Math.Min(rows, group.Columns[_leaves[VectorColumn].Index].MetaData!.TotalCompressedSize / (4L * Dimension)), rows);
         for (int column = 0; column < 4; column++) ReadColumnChunk(group.Columns[_leaves[column].Index].MetaData!, index, column, rows, destination);
         destination.SetCount(rows);
         return destination;

@@ -154,8 +154,14 @@ public sealed class ParquetVectorWriter : IDisposable
         int take = 0;
         if (rows.MetadataOffsets.IsEmpty)
         {
-            // No metadata: _groupRows already keeps the vectors within MaxRowGroupBytes.
-            take = candidates;
+            // No metadata in this batch: as many rows as the bytes left hold (the buffered rows may carry metadata).
+            long room = (_options.MaxRowGroupBytes - bytes) / rowVector;
+            take = (int)Math.Min(candidates, Math.Max(room, buffered == 0 ? 1 : 0));
+            if (take < candidates)
+            {
+                full = true;
+                return take;
+            }
         }
         else
         {

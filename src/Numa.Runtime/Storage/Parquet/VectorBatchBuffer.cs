@@ -44,6 +44,7 @@ public sealed class VectorBatchBuffer
         _count = 0;
         _byteCount = 0;
         _anyNull = false;
+        _rowLimit = Array.MaxLength;
     }
 
     /// <summary>Copies all rows of <paramref name="rows"/> to the end.</summary>
@@ -74,18 +75,27 @@ public sealed class VectorBatchBuffer
     // column's arrays grow as its values are decoded, so neither a footer's row count nor another column's
     // values size them. ----
 
-    /// <summary>Grows every column to hold <paramref name="rows"/> rows (a hint; they grow further as needed).</summary>
-    internal void Reserve(int rows) => EnsureCapacity(rows);
+    // The reader's row group size (validated against its limits): growth by doubling stops there, so a column that
+    // grows page by page never ends up with more room than the row group needs.
+    private int _rowLimit = Array.MaxLength;
+
+    /// <summary>Grows every column to hold <paramref name="rows"/> rows (a hint; they grow further as needed, up to
+    /// <paramref name="rowLimit"/> rows by doubling, beyond it only as far as asked).</summary>
+    internal void Reserve(int rows, int rowLimit)
+    {
+        _rowLimit = rowLimit;
+        EnsureCapacity(rows);
+    }
 
     internal Span<long> IdsFor(int start, int count)
     {
-        Grow(ref _ids, (long)start + count);
+        Grow(ref _ids, (long)start + count, _rowLimit);
         return _ids.AsSpan(start, count);
     }
 
     internal Span<long> TimestampsFor(int start, int count)
     {
-        Grow(ref _timestamps, (long)start + count);
+        Grow(ref _timestamps, (long)start + count, _rowLimit);
         return _timestamps.AsSpan(start, count);
     }
 
@@ -93,7 +103,7 @@ public sealed class VectorBatchBuffer
     /// vector column.</summary>
     internal Span<float> VectorsFor(int start, int count)
     {
-        Grow(ref _vectors, (long)start + count);
+        Grow(ref _vectors, (long)start + count, (long)_rowLimit * Dimension);
         return _vectors.AsSpan(start, count);
     }
 
@@ -137,22 +147,24 @@ public sealed class VectorBatchBuffer
     {
         if ((long)rows * Dimension > Array.MaxLength)
             throw new InvalidOperationException($"{rows} rows of dimension {Dimension} exceed the largest array");
-        Grow(ref _ids, rows);
-        Grow(ref _vectors, (long)rows * Dimension);
-        Grow(ref _timestamps, rows);
+        Grow(ref _ids, rows, _rowLimit);
+        Grow(ref _vectors, (long)rows * Dimension, (long)_rowLimit * Dimension);
+        Grow(ref _timestamps, rows, _rowLimit);
         GrowMetadataRows(rows);
     }
 
     private void GrowMetadataRows(int rows)
     {
-        Grow(ref _offsets, rows + 1L);
-        Grow(ref _validity, (rows + 7L) / 8 + 1);
+        Grow(ref _offsets, rows + 1L, _rowLimit + 1L);
+        Grow(ref _validity, (rows + 7L) / 8 + 1, (_rowLimit + 7L) / 8 + 1);
     }
 
-    // At least `needed` (≤ Array.MaxLength) elements, doubling so that appends cost amortised O(1).
-    private static void Grow<T>(ref T[] array, long needed)
+    // At least `needed` (≤ Array.MaxLength) elements, doubling so that appends cost amortised O(1), but doubling no
+    // further than `limit`.
+    private static void Grow<T>(ref T[] array, long needed, long limit)
     {
         if (needed <= array.Length) return;
-        Array.Resize(ref array, (int)Math.Min(Math.Max(needed, 2L * array.Length), Array.MaxLength));
+        long doubled = Math.Max(needed, Math.Min(2L * array.Length, limit));
+        Array.Resize(ref array, (int)Math.Min(doubled, Array.MaxLength));
     }
 }

@@ -139,6 +139,27 @@ public sealed class ParquetRoundTripTests
     }
 
     [Fact]
+    public void A_batch_without_metadata_counts_the_metadata_already_buffered_against_MaxRowGroupBytes()
+    {
+        // 5 buffered rows of dimension 1 with 150 bytes of metadata each (770 bytes), then 100 rows with no metadata
+        // column at all (4 bytes each): the first row group takes 57 of them (1,000 bytes), not all 100 (1,170).
+        var options = new ParquetWriterOptions { RowGroupSize = 1_000, MaxRowGroupBytes = 1_000 };
+        var offsets = Enumerable.Range(0, 6).Select(i => i * 150).ToArray();
+        var first = new VectorBatch(new long[] { 0, 1, 2, 3, 4 }, new float[5], 1, new long[5], offsets, new byte[750]);
+        long[] ids = [.. Enumerable.Range(5, 100).Select(i => (long)i)];
+        var second = new VectorBatch(ids, new float[100], 1, new long[100]);
+        using var stream = new MemoryStream();
+        using (var writer = new ParquetVectorWriter(stream, 1, options))
+        {
+            writer.Write(first);
+            writer.Write(second);
+            writer.Finish();
+        }
+        using var reader = new ParquetVectorReader(new MemoryStream(stream.ToArray()), "t.parquet");
+        Assert.Equal([62, 43], Enumerable.Range(0, reader.RowGroupCount).Select(reader.GetRowGroupRowCount));
+    }
+
+    [Fact]
     public void Options_out_of_range_are_refused()
     {
         Assert.Equal("MaxPageSize", Assert.Throws<ArgumentOutOfRangeException>(() => new ParquetReaderOptions { MaxPageSize = -1 }).ParamName);
