@@ -18,8 +18,8 @@ internal readonly record struct CatalogEntry(int Dimension, long Generation);
 /// <para>A drop is durable here before any shard has dropped a row: <see cref="Remove"/> writes the name as
 /// <em>dropping</em> (a tombstone), and only <see cref="DropCompleted"/>, once every shard's drop is durable in its WAL,
 /// clears it. Until then the name cannot be created again, so rows of the old incarnation can never be taken for the
-/// new one's; a shard that recovers rows of a dropping name discards them, and rows of a name the catalog does not
-/// know at all stop the start (<see cref="IsDropping"/>) instead of being deleted.</para></summary>
+/// new one's; a shard that recovers rows of a dropping name (<see cref="IsDropping"/>) discards them, and rows of a
+/// name the catalog does not know at all stop the start instead of being deleted.</para></summary>
 internal sealed class Catalog
 {
     public const string FileName = "collections.json";
@@ -48,7 +48,8 @@ internal sealed class Catalog
 
     /// <summary>Opens or creates the catalog of <paramref name="directory"/> for <paramref name="shards"/> shards.</summary>
     /// <exception cref="VectorServerConfigurationException">The data was written with another shard count, the file is
-    /// corrupt, or shard data exists without a catalog.</exception>
+    /// corrupt or holds a bad entry, shard data exists without a catalog, or a shard's WAL directory is missing while
+    /// the catalog names collections.</exception>
     /// <exception cref="IOException">The directory cannot be read or the new catalog written.</exception>
     public static Catalog Open(string directory, int shards)
     {
