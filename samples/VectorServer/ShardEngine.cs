@@ -207,9 +207,11 @@ internal sealed class ShardEngine : IDisposable
             {
                 // The reader proves LSNs contiguous from its first record; the first must follow the snapshot.
                 if (replayed == 0 && record.Lsn != snapshotLsn + 1)
-                    throw new VectorServerConfigurationException(
-                        $"Shard {ShardId}: the snapshot covers LSN {snapshotLsn} but the WAL in {_walDirectory} resumes at LSN {record.Lsn} ({record.Segment}): " +
-                        $"records {snapshotLsn + 1}–{record.Lsn - 1} are missing. Restore the missing segments; `numa wal inspect {_walDirectory}` lists what is there.");
+                    throw new VectorServerConfigurationException(manifest is null
+                        ? $"Shard {ShardId}: the WAL in {_walDirectory} resumes at LSN {record.Lsn} ({record.Segment}): a snapshot covered the records before it, " +
+                          $"but {_snapshots.Directory} holds no snapshot manifest ({SnapshotStore.ManifestFileName}): the snapshot was lost. Restore {_snapshots.Directory} from a backup."
+                        : $"Shard {ShardId}: the snapshot covers LSN {snapshotLsn} but the WAL in {_walDirectory} resumes at LSN {record.Lsn} ({record.Segment}): " +
+                          $"records {snapshotLsn + 1}–{record.Lsn - 1} are missing. Restore the missing segments; `numa wal inspect {_walDirectory}` lists what is there.");
                 Apply(record);
                 replayed++;
             }

@@ -129,4 +129,19 @@ public sealed class CatalogTests
         Assert.Contains("holds no snapshot manifest (manifest.json): the snapshot was lost", refused.Message);
         Assert.Contains("was truncated through LSN", refused.Message);
     }
+
+    [Fact]
+    public async Task A_lost_snapshot_manifest_is_named_as_the_cause_when_records_follow_the_snapshot()
+    {
+        using var dir = new TempDirectory();
+        await using (var server = await TestServer.StartAsync(dir.Path, o => o.Shards = "1"))
+            await Vectors.PutAsync(server.Data, "docs", Vectors.Random(20, Dimension, 46), Dimension);   // snapshot at the stop
+        var again = await TestServer.StartAsync(dir.Path, o => o.Shards = "1");
+        await Vectors.PutAsync(again.Data, "docs", Vectors.Random(5, Dimension, 47), Dimension, firstId: 100);
+        await again.StopAsync(snapshot: false);                           // records after the snapshot's truncation
+        File.Delete(Path.Combine(dir.Path, "shard-0", "snapshots", "manifest.json"));
+        var refused = await Assert.ThrowsAsync<VectorServerConfigurationException>(() => TestServer.StartAsync(dir.Path, o => o.Shards = "1"));
+        Assert.Contains("holds no snapshot manifest (manifest.json): the snapshot was lost", refused.Message);
+        Assert.Contains("resumes at LSN", refused.Message);
+    }
 }
