@@ -160,17 +160,12 @@ internal sealed class Catalog
         lock (_lock)
         {
             if (_collections.ContainsKey(name)) return false;
-            var dropping = _dropping;
-            if (dropping.TryGetValue(name, out bool dropped))
-            {
-                if (!dropped)
-                    throw new VectorBackendException(VectorBackendError.Unavailable,
-                        $"Collection '{name}' is still being deleted on its shards; retry once the delete has completed " +
-                        "(if a shard failed the drop, the name stays reserved until the server is restarted).");
-                dropping = new SortedDictionary<string, bool>(dropping, StringComparer.Ordinal);
-                dropping.Remove(name);
-            }
-            Commit(new(_collections) { [name] = new CatalogEntry(dimension, _lastGeneration + 1) }, dropping);
+            if (_dropping.TryGetValue(name, out bool dropped) && !dropped)
+                throw new VectorBackendException(VectorBackendError.Unavailable,
+                    $"Collection '{name}' is still being deleted on its shards; retry once the delete has completed " +
+                    "(if a shard failed the drop, the name stays reserved until the server is restarted).");
+            // A completed drop's tombstone (not yet on disk) leaves with this write, as Commit leaves out every one.
+            Commit(new(_collections) { [name] = new CatalogEntry(dimension, _lastGeneration + 1) }, _dropping);
             _lastGeneration++;
             return true;
         }

@@ -540,7 +540,8 @@ internal sealed class ShardEngine : IDisposable
     {
         if (_collections.TryGetValue(name, out var c) && c.Generation < generation)
         {
-            // An older incarnation whose drop has not reached this shard (a delete and a re-create raced): it goes first.
+            // An older incarnation still here: the catalog's tombstone keeps the name from being created again until
+            // every shard's drop is durable, so this is only a guard that a newer incarnation never lands in its index.
             Append(WalPayload.Drop, name, []);
             DropLocal(name);
             c = null;
